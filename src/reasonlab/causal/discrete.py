@@ -1,0 +1,143 @@
+"""Discrete structural causal models with the canonical (inverse-CDF) mechanism.
+
+Each variable ``X_i`` has a conditional probability table ``cpts[i]`` of shape
+``(*cards[parents], cards[i])``: one row per parent configuration (first parent slowest, as in
+``numpy`` row-major order), each row a distribution over the states of ``X_i``. The structural
+equation is the canonical one,
+
+    X_i = min{ k : CDF(k | pa_i) >= U_i },   U_i ~ Uniform(0, 1) independent,
+
+which reproduces the CPTs observationally and makes counterfactuals well defined (rung 3 needs a
+mechanism, not only a distribution). ``cdf(i)`` returns these CDFs with the last column pinned to
+exactly 1.0 so that every ``U`` in (0, 1] maps to a state.
+
+``rounded(d)`` gives the model whose tables are the ones a prompt would display with ``d``
+decimals: each row is rounded by the largest-remainder method, so the displayed numbers are exact
+multiples of ``10**-d`` that sum to exactly one. Computing answers from that model is what lets a
+perfect solver reading the prompt get every answer right (the seed computed answers from the
+unrounded tables it did not show; ``causal-seed.md`` §7.2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from .dag import DAG
+from .errors import ModelError, QueryError
+
+ROW_SUM_TOLERANCE = 1e-6
+
+
+def round_distribution(p: np.ndarray, decimals: int) -> tuple[np.ndarray, np.ndarray]:
+    """Round distributions along the last axis to ``decimals`` places, keeping each row's sum at
+    exactly one (largest-remainder method; ties go to the lower state index).
+
+    Returns ``(values, units)`` where ``units`` are the integers ``values * 10**decimals``.
+    Rows already on the grid are returned unchanged, so rounding is idempotent.
+    """
+    scale = 10**decimals
+    scaled = np.asarray(p, dtype=np.float64) * scale
+    floors = np.floor(scaled + 1e-9)  # 0.29 * 100 = 28.999999999999996 must floor to 29
+    remainder = scaled - floors
+    deficit = (scale - floors.sum(axis=-1)).round().astype(np.int64)
+    # rank states by remainder, largest first; stable sort keeps ties in index order
+    ranks = np.argsort(np.argsort(-remainder, axis=-1, kind="stable"), axis=-1, kind="stable")
+    units = (floors + (ranks < deficit[..., None])).astype(np.int64)
+    return units / scale, units
+
+
+@dataclass(frozen=True, eq=False)
+class DiscreteSCM:
+    """A discrete SCM: a DAG, the state labels of each variable, and one CPT per variable."""
+
+    dag: DAG
+    states: tuple[tuple[str, ...], ...]
+    cpts: tuple[np.ndarray, ...]
+
+    family = "discrete"
+
+    def __post_init__(self) -> None:
+        n = self.dag.n
+        if len(self.states) != n or len(self.cpts) != n:
+            raise ModelError(f"need states and a CPT for each of the {n} variables")
+        cards = tuple(len(s) for s in self.states)
+        fixed = []
+        for i, (name, cpt) in enumerate(zip(self.dag.names, self.cpts, strict=True)):
+            if cards[i] < 1 or len(set(self.states[i])) != cards[i]:
+                raise ModelError(f"variable {name!r} needs distinct state names, got {self.states[i]}")
+            arr = np.array(cpt, dtype=np.float64)
+            shape = (*tuple(cards[p] for p in self.dag.parents[i]), cards[i])
+            if arr.shape != shape:
+                raise ModelError(f"CPT of {name!r} has shape {arr.shape}, expected {shape} "
+                                 "(one row per parent configuration, first parent slowest)")
+            if not np.all(np.isfinite(arr)) or np.any(arr < 0):
+                raise ModelError(f"CPT of {name!r} has negative or non-finite entries")
+            sums = arr.sum(axis=-1)
+            bad = np.abs(sums - 1.0) > ROW_SUM_TOLERANCE
+            if np.any(bad):
+                row = np.argwhere(bad)[0]
+                raise ModelError(f"CPT of {name!r}: row {tuple(int(r) for r in row)} sums to "
+                                 f"{sums[tuple(row)]:.9g}, not 1; normalise each row")
+            arr.setflags(write=False)
+            fixed.append(arr)
+        object.__setattr__(self, "cpts", tuple(fixed))
+        object.__setattr__(self, "_cache", {})
+
+    # ------------------------------------------------------------------ structure
+    @property
+    def n(self) -> int:
+        return self.dag.n
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return self.dag.names
+
+    @property
+    def parents(self) -> tuple[tuple[int, ...], ...]:
+        return self.dag.parents
+
+    @cached_property
+    def cards(self) -> tuple[int, ...]:
+        return tuple(len(s) for s in self.states)
+
+    def state_index(self, var: int, token: str | int) -> int:
+        """Index of a state given its label, or its integer index when no label matches."""
+        labels = self.states[var]
+        tok = str(token)
+        if tok in labels:
+            return labels.index(tok)
+        if tok.isdigit() and int(tok) < len(labels):
+            return int(tok)
+        raise QueryError(f"{self.names[var]}={tok!r} is out of range: "
+                         f"{self.names[var]} takes values {list(labels)}")
+
+    # ------------------------------------------------------------------ mechanism
+    def cdf(self, var: int) -> np.ndarray:
+        """CDFs of ``var``'s CPT as a ``(n_parent_configs, card)`` array, last column exactly 1."""
+        key = ("cdf", var)
+        if key not in self._cache:
+            c = np.cumsum(self.cpts[var].reshape(-1, self.cards[var]), axis=-1)
+            c[:, -1] = 1.0
+            c.setflags(write=False)
+            self._cache[key] = c
+        return self._cache[key]
+
+    def parent_config_index(self, var: int, parent_values: Sequence[np.ndarray]) -> np.ndarray:
+        """Row index into ``cdf(var)`` for arrays of parent values (row-major, first slowest)."""
+        idx = np.zeros(np.shape(parent_values[0]) if parent_values else (), dtype=np.int64)
+        for p, vals in zip(self.parents[var], parent_values, strict=True):
+            idx = idx * self.cards[p] + vals
+        return idx
+
+    # ------------------------------------------------------------------ variants
+    def rounded(self, decimals: int) -> DiscreteSCM:
+        """The model whose CPTs are this model's rounded to ``decimals`` (rows still sum to 1)."""
+        cpts = tuple(round_distribution(c, decimals)[0] for c in self.cpts)
+        return DiscreteSCM(dag=self.dag, states=self.states, cpts=cpts)
+
+    def __repr__(self) -> str:
+        return f"DiscreteSCM(n={self.n}, cards={list(self.cards)}, edges={len(self.dag.edges)})"

@@ -1,0 +1,112 @@
+"""Seeded random SCMs: discrete (Dirichlet CPTs) and linear-Gaussian.
+
+``sample_model(config, seed)`` draws the DAG and the parameters from one
+``numpy.random.SeedSequence``, so a (config, seed) pair always gives the same model. ``seed`` may
+itself be a ``SeedSequence`` spawned by a dataset generator for one item.
+
+Discrete parameters: per-variable cardinalities drawn from ``states`` (an int or an inclusive
+range), each CPT row ~ Dirichlet(alpha). With ``decimals`` set, the tables are rounded (rows still
+sum to one) and by default *the answers are computed from the rounded tables*
+(``answers_from="displayed"``): the model returned is the rounded one. ``answers_from="exact"``
+returns the unrounded model, the seed generator's behaviour, kept for reproducing its numbers.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from .dag import DagConfig, random_dag
+from .discrete import DiscreteSCM
+from .gaussian import GaussianSCM
+
+
+class _Base(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    dag: DagConfig = Field(default_factory=DagConfig)
+    decimals: int | None = Field(2, ge=0, le=12, description="displayed precision of parameters")
+    answers_from: Literal["displayed", "exact"] = Field(
+        "displayed", description="compute answers from the displayed (rounded) or exact parameters")
+
+
+class DiscreteModelConfig(_Base):
+    """Random discrete SCM: DAG knobs, cardinalities, Dirichlet concentration, display rounding."""
+
+    family: Literal["discrete"] = "discrete"
+    states: int | tuple[int, int] = Field(2, description="states per variable, or a (min, max) range")
+    alpha: float = Field(1.0, gt=0.0, description="Dirichlet concentration of CPT rows")
+
+    @model_validator(mode="after")
+    def _check_states(self) -> DiscreteModelConfig:
+        lo, hi = (self.states, self.states) if isinstance(self.states, int) else self.states
+        if not 2 <= lo <= hi:
+            raise ValueError(f"states={self.states}: need 2 <= min <= max")
+        return self
+
+
+class GaussianModelConfig(_Base):
+    """Random linear-Gaussian SCM: |weight| ~ U(weight_range) with a random sign."""
+
+    family: Literal["gaussian"] = "gaussian"
+    weight_range: tuple[float, float] = (0.3, 1.0)
+    intercept_range: tuple[float, float] = (-2.0, 2.0)
+    sigma_range: tuple[float, float] = (0.5, 1.5)
+
+    @model_validator(mode="after")
+    def _check_ranges(self) -> GaussianModelConfig:
+        for name in ("weight_range", "intercept_range", "sigma_range"):
+            lo, hi = getattr(self, name)
+            if lo > hi:
+                raise ValueError(f"{name}={(lo, hi)}: min must not exceed max")
+        if self.sigma_range[0] <= 0:
+            raise ValueError(f"sigma_range={self.sigma_range}: noise scales must be positive")
+        return self
+
+
+ModelConfig = Annotated[DiscreteModelConfig | GaussianModelConfig, Field(discriminator="family")]
+
+
+def _rng(seed: int | np.random.SeedSequence) -> np.random.Generator:
+    ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    return np.random.default_rng(ss)
+
+
+def random_discrete_scm(config: DiscreteModelConfig, rng: np.random.Generator) -> DiscreteSCM:
+    dag = random_dag(config.dag, rng)
+    lo, hi = (config.states, config.states) if isinstance(config.states, int) else config.states
+    cards = [int(c) for c in rng.integers(lo, hi + 1, size=dag.n)]
+    cpts = []
+    for i in range(dag.n):
+        shape = tuple(cards[p] for p in dag.parents[i])
+        cpts.append(rng.dirichlet([config.alpha] * cards[i], size=shape or None))
+    states = tuple(tuple(str(k) for k in range(c)) for c in cards)
+    model = DiscreteSCM(dag=dag, states=states, cpts=tuple(np.asarray(c) for c in cpts))
+    if config.decimals is not None and config.answers_from == "displayed":
+        model = model.rounded(config.decimals)
+    return model
+
+
+def random_gaussian_scm(config: GaussianModelConfig, rng: np.random.Generator) -> GaussianSCM:
+    dag = random_dag(config.dag, rng)
+    weights = []
+    for pa in dag.parents:
+        mag = rng.uniform(*config.weight_range, size=len(pa))
+        weights.append(mag * rng.choice([-1.0, 1.0], size=len(pa)))
+    model = GaussianSCM(dag=dag, weights=tuple(weights),
+                        intercepts=rng.uniform(*config.intercept_range, size=dag.n),
+                        sigmas=rng.uniform(*config.sigma_range, size=dag.n))
+    if config.decimals is not None and config.answers_from == "displayed":
+        model = model.rounded(config.decimals)
+    return model
+
+
+_SAMPLERS = {"discrete": random_discrete_scm, "gaussian": random_gaussian_scm}
+
+
+def sample_model(config: DiscreteModelConfig | GaussianModelConfig,
+                 seed: int | np.random.SeedSequence = 0) -> DiscreteSCM | GaussianSCM:
+    """Draw a random SCM of ``config.family`` from ``config`` and ``seed``."""
+    return _SAMPLERS[config.family](config, _rng(seed))
