@@ -14,6 +14,7 @@ they are faster than building a networkx graph, which is used only where it brin
 from __future__ import annotations
 
 import difflib
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
@@ -166,7 +167,9 @@ class DAG:
         for i in range(self.n):
             g.add_node(i, deg=f"{len(self.parents[i])},{len(self.children[i])}")
         g.add_edges_from((p, i) for i, pa in enumerate(self.parents) for p in pa)
-        return nx.weisfeiler_lehman_graph_hash(g, node_attr="deg", iterations=iterations)
+        with warnings.catch_warnings():  # networkx 3.5 notes that directed hashes changed
+            warnings.simplefilter("ignore", UserWarning)
+            return nx.weisfeiler_lehman_graph_hash(g, node_attr="deg", iterations=iterations)
 
 
 class DagConfig(BaseModel):

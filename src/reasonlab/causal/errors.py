@@ -13,7 +13,11 @@ class CausalError(ValueError):
     """Base class for user-facing errors of :mod:`reasonlab.causal`."""
 
 
-class QuerySyntaxError(CausalError):
+class QueryError(CausalError):
+    """A well-formed query that does not fit the model (unknown variable, bad value, ...)."""
+
+
+class QuerySyntaxError(QueryError):
     """A query string does not follow the grammar; ``position`` is the 0-based column."""
 
     def __init__(self, text: str, position: int, message: str) -> None:
@@ -21,10 +25,6 @@ class QuerySyntaxError(CausalError):
         self.position = position
         pointer = " " * position + "^"
         super().__init__(f"{message} at column {position}:\n  {text}\n  {pointer}")
-
-
-class QueryError(CausalError):
-    """A well-formed query that does not fit the model (unknown variable, bad value, ...)."""
 
 
 class ZeroProbabilityEvidence(CausalError):
