@@ -21,7 +21,7 @@ from functools import cached_property
 
 import networkx as nx
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .errors import ModelError, QueryError
 
@@ -192,14 +192,12 @@ class DagConfig(BaseModel):
     name_prefix: str = Field("v", pattern=r"^[A-Za-z][A-Za-z0-9_]*$")
     shuffle_names: bool = Field(True, description="hide the topological order behind names")
 
-    @model_validator(mode="after")
-    def _check_ranges(self) -> DagConfig:
-        lo, hi = self.parents
-        if not 1 <= lo <= hi:
-            raise ValueError(f"parents={self.parents}: need 1 <= min <= max (roots come from 'roots')")
-        if self.roots is not None and not 1 <= self.roots[0] <= self.roots[1]:
-            raise ValueError(f"roots={self.roots}: need 1 <= min <= max")
-        return self
+    @field_validator("parents", "roots")
+    @classmethod
+    def _check_range(cls, v: tuple[int, int] | None) -> tuple[int, int] | None:
+        if v is not None and not 1 <= v[0] <= v[1]:
+            raise ValueError("need 1 <= min <= max (nodes without parents are set by 'roots')")
+        return v
 
 
 def random_dag(config: DagConfig, rng: np.random.Generator) -> DAG:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from .dag import DagConfig, random_dag
 from .discrete import DiscreteSCM
@@ -39,12 +39,13 @@ class DiscreteModelConfig(_Base):
     states: int | tuple[int, int] = Field(2, description="states per variable, or a (min, max) range")
     alpha: float = Field(1.0, gt=0.0, description="Dirichlet concentration of CPT rows")
 
-    @model_validator(mode="after")
-    def _check_states(self) -> DiscreteModelConfig:
-        lo, hi = (self.states, self.states) if isinstance(self.states, int) else self.states
+    @field_validator("states")
+    @classmethod
+    def _check_states(cls, v: int | tuple[int, int]) -> int | tuple[int, int]:
+        lo, hi = (v, v) if isinstance(v, int) else v
         if not 2 <= lo <= hi:
-            raise ValueError(f"states={self.states}: need 2 <= min <= max")
-        return self
+            raise ValueError("need at least 2 states per variable (and min <= max in a range)")
+        return v
 
 
 class GaussianModelConfig(_Base):
@@ -55,15 +56,14 @@ class GaussianModelConfig(_Base):
     intercept_range: tuple[float, float] = (-2.0, 2.0)
     sigma_range: tuple[float, float] = (0.5, 1.5)
 
-    @model_validator(mode="after")
-    def _check_ranges(self) -> GaussianModelConfig:
-        for name in ("weight_range", "intercept_range", "sigma_range"):
-            lo, hi = getattr(self, name)
-            if lo > hi:
-                raise ValueError(f"{name}={(lo, hi)}: min must not exceed max")
-        if self.sigma_range[0] <= 0:
-            raise ValueError(f"sigma_range={self.sigma_range}: noise scales must be positive")
-        return self
+    @field_validator("weight_range", "intercept_range", "sigma_range")
+    @classmethod
+    def _check_range(cls, v: tuple[float, float], info: ValidationInfo) -> tuple[float, float]:
+        if v[0] > v[1]:
+            raise ValueError("min must not exceed max")
+        if info.field_name == "sigma_range" and v[0] <= 0:
+            raise ValueError("noise scales must be positive")
+        return v
 
 
 ModelConfig = Annotated[DiscreteModelConfig | GaussianModelConfig, Field(discriminator="family")]

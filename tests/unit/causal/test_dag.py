@@ -100,7 +100,7 @@ def load_model_from_edges():
 
     d = DAG(("a", "b", "c", "d", "e"), ((), (0,), (0,), (1, 2), (3,)))
     states = (("0", "1"),) * 5
-    cpts = tuple(np.full(tuple(2 for _ in pa) + (2,), 0.5) for pa in d.parents)
+    cpts = tuple(np.full((*tuple(2 for _ in pa), 2), 0.5) for pa in d.parents)
     return DiscreteSCM(dag=d, states=states, cpts=cpts)
 
 

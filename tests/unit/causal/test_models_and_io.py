@@ -50,7 +50,7 @@ def test_round_distribution_properties(raw, decimals):
     v, u = round_distribution(p, decimals)
     assert u.sum() == 10**decimals and (u >= 0).all()
     assert np.all(np.abs(v - p) < 10.0**-decimals + 1e-12)
-    v2, u2 = round_distribution(v, decimals)
+    _v2, u2 = round_distribution(v, decimals)
     assert (u2 == u).all()  # idempotent: displayed tables display as themselves
 
 

@@ -1,5 +1,0 @@
-import typer
-
-app = typer.Typer()
-def main():
-    app()

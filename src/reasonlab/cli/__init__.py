@@ -1,0 +1,57 @@
+"""The ``reasonlab`` command: one typer app whose command groups come from a registry.
+
+Every user error (bad query, bad model file, bad option value) is caught here and printed as one
+clear message on stderr with exit status 2, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+
+from ..causal.errors import CausalError
+from ..validation import describe
+from . import causal, demo
+
+app = typer.Typer(help="reasonlab: exact causal reasoning problems, training and study of "
+                  "reasoning models.", no_args_is_help=True, add_completion=False)
+
+# name -> typer sub-app; groups are looked up here, not in if-chains
+GROUPS: dict[str, typer.Typer] = {"causal": causal.app}
+for _name, _group in GROUPS.items():
+    app.add_typer(_group, name=_name)
+app.command("demo")(demo.demo)
+
+err_console = Console(stderr=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script; returns the exit status."""
+    try:
+        result = app(args=argv, standalone_mode=False)
+    except (click.exceptions.Exit, typer.Exit) as e:
+        return e.exit_code
+    except (click.exceptions.Abort, typer.Abort):
+        err_console.print("aborted")
+        return 130
+    except CausalError as e:
+        err_console.print(f"[red]error:[/red] {e}", highlight=False, markup=True)
+        return 2
+    except ValidationError as e:
+        err_console.print(f"[red]error:[/red] {describe(e, 'option')}", highlight=False)
+        return 2
+    except Exception as e:
+        # usage errors of click or of typer's vendored click: both carry show() and exit_code
+        if hasattr(e, "show") and hasattr(e, "exit_code"):
+            e.show()
+            return int(e.exit_code)
+        raise
+    return result if isinstance(result, int) else 0
+
+
+def run() -> None:
+    sys.exit(main())
