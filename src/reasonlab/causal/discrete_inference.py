@@ -27,30 +27,47 @@ observed variables kept free, and answers every query of that shape from the one
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from math import prod
 
 import numpy as np
 
+from .batched import CHUNK, batch_plan, solve_batch
 from .discrete import DiscreteSCM
 from .elimination import Contraction, Factor, OpCount, compile_contraction
 from .errors import QueryError, ZeroProbabilityEvidence
 from .query import Query, parse_query
 
-FREE_TABLE_LIMIT = 1 << 16  # largest table (entries) kept free in solve_many
+# rough costs (seconds) used by solve_many to choose between its strategies
+_COST_PER_OP = 2e-9  # one multiply or add inside a large einsum
+_COST_PER_STEP = 1e-5  # one einsum call
+_COST_PER_QUERY = 4e-5  # binding, slicing and normalising one query
+_COST_PER_SHAPE_VAR = 2e-5  # compiling a plan, per model variable
 
 
 @dataclass(frozen=True)
 class DiscreteResult:
-    """Answer to a discrete query: the distribution of the target, plus how it was computed."""
+    """Answer to a discrete query: the distribution of the target, plus how it was computed.
+
+    ``ops`` (sums and products) and ``order`` (eliminated variables, ``X*`` for counterfactual
+    copies) describe the textbook elimination of this one query; batched answers compute them on
+    first access."""
 
     query: Query
     variable: str
     values: tuple[str, ...]
     probabilities: np.ndarray
-    ops: OpCount = field(default_factory=OpCount)
-    order: tuple[str, ...] = ()
+    model_names: tuple[str, ...] = field(repr=False, compare=False, default=())
+    plan: Callable[[], Contraction] | None = field(repr=False, compare=False, default=None)
+
+    @property
+    def ops(self) -> OpCount:
+        return self.plan().ops if self.plan else OpCount()
+
+    @property
+    def order(self) -> tuple[str, ...]:
+        names, n = self.model_names, len(self.model_names)
+        return tuple(names[v % n] + ("*" if v >= n else "") for v in self.plan().order) if self.plan else ()
 
     @property
     def probability(self) -> float | None:
@@ -184,51 +201,90 @@ def _plan(model: DiscreteSCM, b: _Bound, free: bool) -> Contraction:
     return plan
 
 
-def _finish(model: DiscreteSCM, b: _Bound, table: np.ndarray, plan: Contraction) -> DiscreteResult:
+def _finish(model: DiscreteSCM, b: _Bound, table: np.ndarray,
+            plan: Callable[[], Contraction]) -> DiscreteResult:
+    """Normalise the unnormalised target table into a result (or raise on zero evidence)."""
     total = float(table.sum())
     q = b.query
     if not total > 0.0:
         raise ZeroProbabilityEvidence(
             f"{q}: the evidence has probability zero"
             + (" under the intervention" if q.rung == 2 else "") + ", so the answer is undefined")
-    n = model.n
-    y = b.target % n
+    y = b.target % model.n
     if b.target in b.fixed:
         probs = np.zeros(model.cards[y])
         probs[b.fixed[b.target]] = 1.0
     else:
         probs = table / total
-    order = tuple(model.names[v % n] + ("*" if v >= n else "") for v in plan.order)
     return DiscreteResult(query=q, variable=model.names[y], values=model.states[y],
-                          probabilities=probs, ops=plan.ops, order=order)
+                          probabilities=probs, model_names=model.names, plan=plan)
 
 
 def solve(model: DiscreteSCM, query: str | Query) -> DiscreteResult:
     """Exact answer to one query (rung 1, 2 or 3) on a discrete SCM."""
     b = _bind(model, parse_query(query))
     plan = _plan(model, b, free=False)
-    return _finish(model, b, plan.evaluate(b.fixed), plan)
+    return _finish(model, b, plan.evaluate(b.fixed), lambda: plan)
+
+
+def _by_shape(model: DiscreteSCM, bound: list[_Bound], members: list[int],
+              results: list[DiscreteResult | None]) -> None:
+    """Queries grouped by shape: one plan per shape; shapes asked several times are evaluated
+    once with the intervened and observed variables free, then looked up."""
+    groups: dict[tuple, list[int]] = {}
+    for i in members:
+        groups.setdefault((bound[i].shape, bound[i].target in bound[i].fixed), []).append(i)
+    for group in groups.values():
+        first = bound[group[0]]
+        plan = _plan(model, first, free=False)
+        if len(group) > 1 and first.target not in first.fixed:
+            table = _plan(model, first, free=True).evaluate({})
+            for i in group:
+                b = bound[i]
+                results[i] = _finish(model, b, table[tuple(b.fixed[v] for v in sorted(b.fixed))],
+                                     lambda plan=plan: plan)
+        else:
+            for i in group:
+                results[i] = _finish(model, bound[i], plan.evaluate(bound[i].fixed), lambda plan=plan: plan)
+
+
+def _batched(model: DiscreteSCM, bound: list[_Bound], members: list[int],
+             results: list[DiscreteResult | None]) -> None:
+    """Rung-1/2 queries as rows of one contraction over the whole model (:mod:`.batched`)."""
+    for start in range(0, len(members), CHUNK):
+        chunk = members[start : start + CHUNK]
+        cuts = [{model.dag.index(k) for k, _ in bound[i].query.do} for i in chunk]
+        table = solve_batch(model, cuts, [bound[i].fixed for i in chunk],
+                            [bound[i].target for i in chunk])
+        for row, i in enumerate(chunk):
+            b = bound[i]
+            card = model.cards[b.target]
+            results[i] = _finish(model, b, table[row, :card],
+                                 lambda b=b: _plan(model, b, free=False))
+
+
+def _batch_is_cheaper(model: DiscreteSCM, bound: list[_Bound], members: list[int]) -> bool:
+    shapes = len({bound[i].shape for i in members})
+    plan = batch_plan(model)
+    rows = len(members) * max(model.cards)
+    batch = (rows * (plan.ops.sums + plan.ops.products) * _COST_PER_OP
+             + len(plan.steps) * _COST_PER_STEP * (1 + len(members) // CHUNK))
+    one_by_one = shapes * model.n * _COST_PER_SHAPE_VAR + len(members) * _COST_PER_QUERY
+    return batch < one_by_one
 
 
 def solve_many(model: DiscreteSCM, queries: Sequence[str | Query]) -> list[DiscreteResult]:
-    """Exact answers to many queries on one model, sharing work between queries of one shape."""
+    """Exact answers to many queries on one model, sharing work between them.
+
+    Rung-1/2 queries are answered together as one batched contraction over the whole model when
+    its estimated arithmetic is cheaper than eliminating them query by query (small and mid-size
+    models); otherwise, and for rung 3, queries of one shape share one compiled plan."""
     bound = [_bind(model, parse_query(q)) for q in queries]
-    groups: dict[tuple, list[int]] = {}
-    for i, b in enumerate(bound):
-        groups.setdefault((b.shape, b.target in b.fixed), []).append(i)
     results: list[DiscreteResult | None] = [None] * len(bound)
-    for members in groups.values():
-        first = bound[members[0]]
-        plan = _plan(model, first, free=False)
-        free_vars = [*sorted(first.fixed), first.target]
-        size = prod(model.cards[v % model.n] for v in free_vars)
-        if len(members) > 1 and first.target not in first.fixed and size <= FREE_TABLE_LIMIT:
-            table = _plan(model, first, free=True).evaluate({})
-            for i in members:
-                b = bound[i]
-                sub = table[tuple(b.fixed[v] for v in sorted(b.fixed))]
-                results[i] = _finish(model, b, sub, plan)
-        else:
-            for i in members:
-                results[i] = _finish(model, bound[i], plan.evaluate(bound[i].fixed), plan)
+    low = [i for i, b in enumerate(bound) if b.query.rung < 3]
+    if len(low) > 1 and _batch_is_cheaper(model, bound, low):
+        _batched(model, bound, low, results)
+    else:
+        _by_shape(model, bound, low, results)
+    _by_shape(model, bound, [i for i, b in enumerate(bound) if b.query.rung == 3], results)
     return results  # type: ignore[return-value]

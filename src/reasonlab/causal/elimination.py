@@ -27,6 +27,7 @@ from math import prod
 import numpy as np
 
 Labels = tuple[int, ...]
+BIG_STEP = 1 << 16  # entries above which a multi-factor einsum step uses a pairwise path
 Factor = tuple[Labels, np.ndarray]
 
 
@@ -48,7 +49,7 @@ class Contraction:
     keep: Labels
     tables: list[np.ndarray]
     slicers: list[tuple[tuple[int, int], ...]]  # per factor: (axis, fixed var) pairs
-    steps: list[tuple[tuple[int, ...], list[Labels], Labels]]  # (slots, their labels, output)
+    steps: list[tuple[tuple[int, ...], list[Labels], Labels, bool]]  # slots, labels, output, big
     order: tuple[int, ...]
     ops: OpCount
     n_vars: int = 0
@@ -65,11 +66,16 @@ class Contraction:
                     index[axis] = fixed[var]
                 table = table[tuple(index)]
             slots.append(table)
-        for inputs, labels, out in self.steps:
+        return self.run(slots)
+
+    def run(self, slots: list[np.ndarray]) -> np.ndarray:
+        """Run the einsum steps on the (already sliced) factor tables; returns the last table.
+        Steps multiplying three or more large tables let numpy pick a pairwise (BLAS) path."""
+        for inputs, labels, out, big in self.steps:
             args: list[object] = []
             for slot, lab in zip(inputs, labels, strict=True):
                 args += [slots[slot], list(lab)]
-            slots.append(np.einsum(*args, list(out)))
+            slots.append(np.einsum(*args, list(out), optimize=big))
         return slots[-1]
 
 
@@ -91,27 +97,22 @@ def dedupe_labels(labels: Labels, table: np.ndarray) -> Factor:
     return unique, np.einsum(table, list(loc[0]), list(out))
 
 
-def _pick(candidates: set[int], adj: dict[int, set[int]], cards: Mapping[int, int]) -> int:
-    """Greedy min-fill choice: fewest fill-in edges, then smallest table, then smallest id."""
-    best, best_key = -1, None
-    for v in candidates:
-        nbl = list(adj[v])
-        fill = 0
-        for i, a in enumerate(nbl):
-            na = adj[a]
-            fill += sum(1 for b in nbl[i + 1 :] if b not in na)
-        key = (fill, prod(cards[u] for u in nbl) * cards[v], v)
-        if best_key is None or key < best_key:
-            best, best_key = v, key
-    return best
+def _score(v: int, adj: dict[int, set[int]], cards: Mapping[int, int]) -> tuple[int, int, int]:
+    """Greedy min-fill key of eliminating ``v``: fill-in edges, then table size, then id."""
+    nb = adj[v]
+    fill = sum(len(nb - adj[a]) - 1 for a in nb) // 2
+    return fill, prod(cards[u] for u in nb) * cards[v], v
 
 
 def compile_contraction(factors: Sequence[Factor], keep: Sequence[int],
-                        fixed: Sequence[int], cards: Mapping[int, int]) -> Contraction:
+                        fixed: Sequence[int], cards: Mapping[int, int],
+                        big_factor: int = 1) -> Contraction:
     """Compile the elimination of every variable not in ``keep`` or ``fixed``.
 
     ``keep`` variables that no factor mentions get a constant-one factor (the answer does not
-    depend on them). ``keep`` and ``fixed`` must be disjoint.
+    depend on them). ``keep`` and ``fixed`` must be disjoint. ``big_factor`` scales the table
+    sizes used to decide which steps are big enough for a pairwise einsum path (a batch axis
+    compiled with card 1 is later evaluated with many rows).
     """
     keep = tuple(keep)
     fixed_set = set(fixed)
@@ -134,12 +135,12 @@ def compile_contraction(factors: Sequence[Factor], keep: Sequence[int],
     for s in scopes:
         for v in s:
             adj.setdefault(v, set()).update(u for u in s if u != v)
-    candidates = set(adj) - set(keep)
+    scores = {v: _score(v, adj, cards) for v in adj if v not in keep}
     steps, order, ops, width = [], [], OpCount(), 0
     next_slot = len(scopes)
-    while candidates:
-        v = _pick(candidates, adj, cards)
-        candidates.discard(v)
+    while scores:
+        v = min(scores.values())[2]
+        del scores[v]
         order.append(v)
         used = [slot for slot, s in live.items() if v in s]
         union = tuple(dict.fromkeys(u for slot in used for u in live[slot]))
@@ -148,7 +149,7 @@ def compile_contraction(factors: Sequence[Factor], keep: Sequence[int],
         ops += OpCount(sums=size - size // cards[v], products=(len(used) - 1) * size)
         width = max(width, len(union))
         loc, loc_out = _local([live[s] for s in used], out)
-        steps.append((tuple(used), loc, loc_out))
+        steps.append((tuple(used), loc, loc_out, len(used) > 2 and size * big_factor > BIG_STEP))
         for slot in used:
             del live[slot]
         live[next_slot] = out
@@ -156,7 +157,12 @@ def compile_contraction(factors: Sequence[Factor], keep: Sequence[int],
         nb = adj.pop(v)
         for u in nb:
             adj[u].discard(v)
-            adj[u].update(w for w in nb if w != u)
+            adj[u] |= nb
+            adj[u].discard(u)
+        # only v's neighbours and their neighbours can have a new fill-in count
+        for u in nb.union(*(adj[a] for a in nb)):
+            if u in scores:
+                scores[u] = _score(u, adj, cards)
     used = list(live)
     if not used:  # nothing to multiply: the empty product
         tables.append(np.ones(()))
@@ -166,7 +172,7 @@ def compile_contraction(factors: Sequence[Factor], keep: Sequence[int],
     size = prod(cards[u] for u in keep)
     ops += OpCount(products=max(len(used) - 1, 0) * size)
     loc, loc_out = _local([live[s] for s in used], keep)
-    steps.append((tuple(used), loc, loc_out))
+    steps.append((tuple(used), loc, loc_out, len(used) > 2 and size * big_factor > BIG_STEP))
     return Contraction(keep=keep, tables=tables, slicers=slicers, steps=steps, order=tuple(order),
                        ops=ops, n_vars=len(mentioned | set(keep)), width=max(width, len(keep)),
                        _fixed_vars=tuple(sorted(fixed_set)))

@@ -80,3 +80,20 @@ def test_counterfactual_without_evidence_equals_intervention():
         q2 = type(q3)(target=q3.target, do=q3.counterfactual)
         r2 = query(model, q2)
         np.testing.assert_allclose(r3, r2.probabilities, atol=1e-12)
+
+
+@pytest.mark.parametrize("batched", [True, False])
+def test_both_query_many_strategies_match_enumeration(batched, monkeypatch):
+    from reasonlab.causal import discrete_inference
+
+    monkeypatch.setattr(discrete_inference, "_batch_is_cheaper", lambda *a: batched)
+    for seed in range(15):
+        model = random_small_model(700 + seed, max_nodes=6, decimals=1)
+        rng = np.random.default_rng(seed)
+        qs = [random_query(model, rng, rung) for rung in (1, 2) for _ in range(8)]
+        expected = [brute_interventional(model, q) for q in qs]
+        qs = [q for q, e in zip(qs, expected, strict=True) if e is not None]
+        expected = [e for e in expected if e is not None]
+        for q, e, r in zip(qs, expected, query_many(model, qs + qs[:3])[: len(qs)], strict=True):
+            np.testing.assert_allclose(r.probabilities, e, rtol=0, atol=1e-12, err_msg=str(q))
+            assert r.ops == query(model, q).ops
