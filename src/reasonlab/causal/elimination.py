@@ -21,7 +21,7 @@ metadata of DESIGN.md:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from math import prod
 
 import numpy as np
@@ -54,7 +54,6 @@ class Contraction:
     ops: OpCount
     n_vars: int = 0
     width: int = 0  # largest number of variables in one intermediate table
-    _fixed_vars: tuple[int, ...] = field(default=())
 
     def evaluate(self, fixed: Mapping[int, int]) -> np.ndarray:
         """The contraction for the given values of the fixed variables, as a table over keep."""
@@ -174,5 +173,4 @@ def compile_contraction(factors: Sequence[Factor], keep: Sequence[int],
     loc, loc_out = _local([live[s] for s in used], keep)
     steps.append((tuple(used), loc, loc_out, len(used) > 2 and size * big_factor > BIG_STEP))
     return Contraction(keep=keep, tables=tables, slicers=slicers, steps=steps, order=tuple(order),
-                       ops=ops, n_vars=len(mentioned | set(keep)), width=max(width, len(keep)),
-                       _fixed_vars=tuple(sorted(fixed_set)))
+                       ops=ops, n_vars=len(mentioned | set(keep)), width=max(width, len(keep)))
