@@ -37,7 +37,7 @@ def batch_plan(model: DiscreteSCM) -> Contraction:
     return model._cache["batch_plan"]
 
 
-def batch_tables(model: DiscreteSCM, cuts: list[set[int]], fixed: list[dict[int, int]],
+def batch_tables(model: DiscreteSCM, cuts: list[frozenset[int]], fixed: list[dict[int, int]],
                  targets: list[int]) -> list[np.ndarray]:
     """The batched CPTs, ``(B*K, *parent_cards, card_i)`` each, for :func:`batch_plan`."""
     b, k = len(targets), max(model.cards)
@@ -72,7 +72,7 @@ def batch_tables(model: DiscreteSCM, cuts: list[set[int]], fixed: list[dict[int,
     return tables
 
 
-def solve_batch(model: DiscreteSCM, cuts: list[set[int]], fixed: list[dict[int, int]],
+def solve_batch(model: DiscreteSCM, cuts: list[frozenset[int]], fixed: list[dict[int, int]],
                 targets: list[int]) -> np.ndarray:
     """Unnormalised ``(B, K)`` table: ``P(Y_b = k, E_b | do_b)`` (zero for k >= card(Y_b))."""
     b, k = len(targets), max(model.cards)

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from math import prod
 
 import numpy as np
 
@@ -37,6 +38,8 @@ from .discrete import DiscreteSCM
 from .elimination import Contraction, Factor, OpCount, compile_contraction
 from .errors import QueryError, ZeroProbabilityEvidence
 from .query import Query, parse_query
+
+FREE_TABLE_LIMIT = 1 << 16  # largest table (entries) a shape is evaluated with its inputs free
 
 # rough costs (seconds) used by solve_many to choose between its strategies
 _COST_PER_OP = 2e-9  # one multiply or add inside a large einsum
@@ -93,6 +96,7 @@ class _Bound:
     query: Query
     target: int  # id in the network: Y for rungs 1-2, Y* (or a shared Y) for rung 3
     fixed: dict[int, int]  # interventions and evidence
+    cut: frozenset[int]  # intervened variables (their factual ids)
     shape: tuple  # what the plan depends on
 
 
@@ -120,7 +124,7 @@ def _bind(model: DiscreteSCM, q: Query) -> _Bound:
         fixed = interventions | evidence
         target = y
     shape = (q.rung, target, tuple(sorted(interventions)), tuple(sorted(evidence)))
-    return _Bound(query=q, target=target, fixed=fixed, shape=shape)
+    return _Bound(query=q, target=target, fixed=fixed, cut=frozenset(interventions), shape=shape)
 
 
 def _star_map(model: DiscreteSCM, interventions: Sequence[int]) -> dict[int, int]:
@@ -153,7 +157,7 @@ def _twin_factor(model: DiscreteSCM, v: int) -> np.ndarray:
 def _network(model: DiscreteSCM, b: _Bound) -> tuple[list[Factor], dict[int, int]]:
     """Pruned factors of the (mutilated or twin) network and the cards of every variable id."""
     n, q = model.n, b.query
-    cut = {model.dag.index(k) for k, _ in q.interventions}
+    cut = b.cut
     star = _star_map(model, cut) if q.rung == 3 else {}
     owner: dict[int, int] = {}
     inputs: dict[int, tuple[int, ...]] = {}
@@ -237,7 +241,8 @@ def _by_shape(model: DiscreteSCM, bound: list[_Bound], members: list[int],
     for group in groups.values():
         first = bound[group[0]]
         plan = _plan(model, first, free=False)
-        if len(group) > 1 and first.target not in first.fixed:
+        size = prod(model.cards[v % model.n] for v in [*first.fixed, first.target])
+        if len(group) > 1 and first.target not in first.fixed and size <= FREE_TABLE_LIMIT:
             table = _plan(model, first, free=True).evaluate({})
             for i in group:
                 b = bound[i]
@@ -253,8 +258,7 @@ def _batched(model: DiscreteSCM, bound: list[_Bound], members: list[int],
     """Rung-1/2 queries as rows of one contraction over the whole model (:mod:`.batched`)."""
     for start in range(0, len(members), CHUNK):
         chunk = members[start : start + CHUNK]
-        cuts = [{model.dag.index(k) for k, _ in bound[i].query.do} for i in chunk]
-        table = solve_batch(model, cuts, [bound[i].fixed for i in chunk],
+        table = solve_batch(model, [bound[i].cut for i in chunk], [bound[i].fixed for i in chunk],
                             [bound[i].target for i in chunk])
         for row, i in enumerate(chunk):
             b = bound[i]
