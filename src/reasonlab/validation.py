@@ -13,5 +13,5 @@ def describe(error: ValidationError, source: str = "config") -> str:
         msg = err["msg"].removeprefix("Value error, ")
         value = err.get("input")
         shown = f" = {value!r:.80}" if not isinstance(value, dict) else ""
-        lines.append(f"{source}: field {where}{shown}: {msg}")
+        lines.append(f"{source}: field {where}{shown}: {msg}" if err["loc"] else f"{source}: {msg}")
     return "\n".join(lines)

@@ -34,7 +34,7 @@ ROW_SUM_TOLERANCE = 1e-6
 
 def round_distribution(p: np.ndarray, decimals: int) -> tuple[np.ndarray, np.ndarray]:
     """Round distributions along the last axis to ``decimals`` places, keeping each row's sum at
-    exactly one (largest-remainder method; ties go to the lower state index).
+    exactly one (largest-remainder method; ties, judged at 1e-9, go to the lower state index).
 
     Returns ``(values, units)`` where ``units`` are the integers ``values * 10**decimals``.
     Rows already on the grid are returned unchanged, so rounding is idempotent.
@@ -42,7 +42,9 @@ def round_distribution(p: np.ndarray, decimals: int) -> tuple[np.ndarray, np.nda
     scale = 10**decimals
     scaled = np.asarray(p, dtype=np.float64) * scale
     floors = np.floor(scaled + 1e-9)  # 0.29 * 100 = 28.999999999999996 must floor to 29
-    remainder = scaled - floors
+    # remainders compared at 1e-9, so float noise (0.7034 computed as 0.70340000000000003)
+    # cannot break a tie that the exact numbers have: ties go to the lower index
+    remainder = np.round(scaled - floors, 9)
     deficit = (scale - floors.sum(axis=-1)).round().astype(np.int64)
     # rank states by remainder, largest first; stable sort keeps ties in index order
     ranks = np.argsort(np.argsort(-remainder, axis=-1, kind="stable"), axis=-1, kind="stable")

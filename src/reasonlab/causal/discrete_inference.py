@@ -292,3 +292,29 @@ def solve_many(model: DiscreteSCM, queries: Sequence[str | Query]) -> list[Discr
         _by_shape(model, bound, low, results)
     _by_shape(model, bound, [i for i, b in enumerate(bound) if b.query.rung == 3], results)
     return results  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class Elimination:
+    """The elimination problem of one query, for explaining it step by step (gold traces):
+    the pruned factors, the fixed values, the target id and the elimination order of the plan.
+    Ids ``>= n`` are counterfactual copies (``names[id % n] + '*'``)."""
+
+    target: int
+    fixed: dict[int, int]
+    cut: frozenset[int]
+    factors: list[Factor]
+    cards: dict[int, int]
+    order: tuple[int, ...]
+    twins: frozenset[int]  # owners of twin factors (rung 3)
+
+
+def elimination(model: DiscreteSCM, query: str | Query) -> Elimination:
+    """The factors and order :func:`solve` eliminates for ``query``."""
+    b = _bind(model, parse_query(query))
+    factors, cards = _network(model, b)
+    plan = _plan(model, b, free=False)
+    n = model.n
+    twins = frozenset(lab[-2] for lab, _ in factors if len(lab) >= 2 and lab[-1] == lab[-2] + n)
+    return Elimination(target=b.target, fixed=dict(b.fixed), cut=b.cut, factors=factors, cards=cards,
+                       order=plan.order, twins=twins)

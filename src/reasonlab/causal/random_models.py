@@ -18,7 +18,7 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from .dag import DagConfig, random_dag
+from .dag import DAG, DagConfig, random_dag
 from .discrete import DiscreteSCM
 from .gaussian import GaussianSCM
 
@@ -75,14 +75,20 @@ def _rng(seed: int | np.random.SeedSequence) -> np.random.Generator:
 
 
 def random_discrete_scm(config: DiscreteModelConfig, rng: np.random.Generator) -> DiscreteSCM:
-    dag = random_dag(config.dag, rng)
+    return discrete_parameters(random_dag(config.dag, rng), config, rng)
+
+
+def discrete_parameters(dag: DAG, config: DiscreteModelConfig, rng: np.random.Generator,
+                        labels: dict[int, tuple[str, ...]] | None = None) -> DiscreteSCM:
+    """Cardinalities and Dirichlet CPTs for a given DAG (``labels``: state names per card)."""
     lo, hi = (config.states, config.states) if isinstance(config.states, int) else config.states
     cards = [int(c) for c in rng.integers(lo, hi + 1, size=dag.n)]
     cpts = []
     for i in range(dag.n):
         shape = tuple(cards[p] for p in dag.parents[i])
         cpts.append(rng.dirichlet([config.alpha] * cards[i], size=shape or None))
-    states = tuple(tuple(str(k) for k in range(c)) for c in cards)
+    labels = labels or {}
+    states = tuple(labels.get(c, tuple(str(k) for k in range(c))) for c in cards)
     model = DiscreteSCM(dag=dag, states=states, cpts=tuple(np.asarray(c) for c in cpts))
     if config.decimals is not None and config.answers_from == "displayed":
         model = model.rounded(config.decimals)
@@ -90,7 +96,11 @@ def random_discrete_scm(config: DiscreteModelConfig, rng: np.random.Generator) -
 
 
 def random_gaussian_scm(config: GaussianModelConfig, rng: np.random.Generator) -> GaussianSCM:
-    dag = random_dag(config.dag, rng)
+    return gaussian_parameters(random_dag(config.dag, rng), config, rng)
+
+
+def gaussian_parameters(dag: DAG, config: GaussianModelConfig, rng: np.random.Generator) -> GaussianSCM:
+    """Weights, intercepts and noise scales for a given DAG."""
     weights = []
     for pa in dag.parents:
         mag = rng.uniform(*config.weight_range, size=len(pa))

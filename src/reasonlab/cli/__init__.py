@@ -12,10 +12,12 @@ import click
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 
 from ..causal.errors import CausalError
+from ..config import ConfigError
 from ..validation import describe
-from . import causal, demo
+from . import causal, demo, generate
 
 app = typer.Typer(help="reasonlab: exact causal reasoning problems, training and study of "
                   "reasoning models.", no_args_is_help=True, add_completion=False)
@@ -24,7 +26,10 @@ app = typer.Typer(help="reasonlab: exact causal reasoning problems, training and
 GROUPS: dict[str, typer.Typer] = {"causal": causal.app}
 for _name, _group in GROUPS.items():
     app.add_typer(_group, name=_name)
-app.command("demo")(demo.demo)
+# name -> command function
+COMMANDS = {"demo": demo.demo, "generate": generate.generate}
+for _name, _command in COMMANDS.items():
+    app.command(_name)(_command)
 
 err_console = Console(stderr=True)
 
@@ -38,11 +43,12 @@ def main(argv: list[str] | None = None) -> int:
     except (click.exceptions.Abort, typer.Abort):
         err_console.print("aborted")
         return 130
-    except CausalError as e:
-        err_console.print(f"[red]error:[/red] {e}", highlight=False, markup=True)
+    except (CausalError, ConfigError) as e:
+        err_console.print(f"[red]error:[/red] {escape(str(e))}", highlight=False, soft_wrap=True)
         return 2
     except ValidationError as e:
-        err_console.print(f"[red]error:[/red] {describe(e, 'option')}", highlight=False)
+        err_console.print(f"[red]error:[/red] {escape(describe(e, 'option'))}", highlight=False,
+                          soft_wrap=True)
         return 2
     except Exception as e:
         # usage errors of click or of typer's vendored click: both carry show() and exit_code

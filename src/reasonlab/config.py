@@ -1,0 +1,73 @@
+"""YAML configs with dotted command-line overrides, validated by pydantic.
+
+``load_config(path, ["a.b=3", "seed=7"])`` reads the YAML mapping, applies each override (the
+value is parsed as YAML, so ``3``, ``[5, 10]`` and ``true`` have their types) and returns the
+mapping; the caller validates it with its pydantic model (:func:`validate`). Every problem raises
+:class:`ConfigError` with one message naming the field, the value and the fix.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from .validation import describe
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class ConfigError(ValueError):
+    """A config file, field or override that cannot be used as given."""
+
+
+def read_yaml(path: str | Path) -> dict[str, Any]:
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(f"config file {str(p)!r} does not exist")
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except yaml.YAMLError as e:
+        raise ConfigError(f"config file {str(p)!r} is not valid YAML: {e}") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"config file {str(p)!r} must hold a mapping (key: value lines), "
+                          f"not a {type(data).__name__}")
+    return data
+
+
+def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
+    """Return a copy of ``data`` with ``key.sub=value`` overrides applied."""
+    out = yaml.safe_load(yaml.safe_dump(data))  # deep copy of plain data
+    for item in overrides:
+        key, sep, raw = item.partition("=")
+        if not sep or not key or any(not part for part in key.split(".")):
+            raise ConfigError(f"override {item!r} must look like field.sub=value, e.g. seed=7")
+        try:
+            value = yaml.safe_load(raw)
+        except yaml.YAMLError:
+            value = raw
+        node = out
+        *parents, last = key.split(".")
+        for part in parents:
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                raise ConfigError(f"override {item!r}: field {part!r} is not a section")
+            node = child
+        node[last] = value
+    return out
+
+
+def validate(model: type[M], data: dict[str, Any], source: str = "config") -> M:
+    try:
+        return model.model_validate(data)
+    except ValidationError as e:
+        raise ConfigError(describe(e, source)) from None
+
+
+def to_yaml(config: BaseModel) -> str:
+    """The resolved config as YAML (round-trips through :func:`validate`)."""
+    return yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False)

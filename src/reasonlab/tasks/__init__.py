@@ -1,0 +1,43 @@
+"""Task registry: every task family by name (``causal_qa``, ...).
+
+``get_task(name)`` looks a task up; ``task_config(data)`` validates a config mapping whose
+``task`` field names the task. An unknown name is rejected with the list of valid ones.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..config import ConfigError, validate
+from .base import SPLITS, Example, Score, Task, item_seed
+
+TASKS: dict[str, Task] = {}
+
+
+def register(task: Task) -> Task:
+    TASKS[task.name] = task
+    return task
+
+
+def get_task(name: str) -> Task:
+    _load_builtin()
+    if name not in TASKS:
+        raise ConfigError(f"field task = {name!r}: unknown task; choose one of {sorted(TASKS)}")
+    return TASKS[name]
+
+
+def task_config(data: dict[str, Any], source: str = "config") -> tuple[Task, Any]:
+    """The task named by ``data['task']`` and ``data`` validated as its config."""
+    if "task" not in data:
+        _load_builtin()
+        raise ConfigError(f"{source}: field task is missing; set it to one of {sorted(TASKS)}")
+    task = get_task(str(data["task"]))
+    return task, validate(task.config, data, source)
+
+
+def _load_builtin() -> None:
+    from . import causal_qa  # noqa: F401  (registers itself)
+
+
+__all__ = ["SPLITS", "TASKS", "Example", "Score", "Task", "get_task", "item_seed", "register",
+           "task_config"]

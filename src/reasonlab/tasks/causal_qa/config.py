@@ -1,0 +1,166 @@
+"""Config of the ``causal_qa`` task (pydantic; loaded from YAML with dotted overrides).
+
+One dataset covers every ``(nodes, states)`` pair ("subset" ``n{N}v{V}``, as the seed's
+``n10v2``): each subset has ``n_models`` causal models per split and ``n_questions_per_model``
+questions on each. As in the seed, one DAG per ``(nodes, split, index)`` is shared by every
+``states`` value (with fresh parameters), and DAGs are unique by Weisfeiler-Lehman hash.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from ...causal.dag import DagConfig
+
+BINS = ("easy", "medium", "hard")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Sizes(_Strict):
+    """A count per split."""
+
+    train: int = Field(ge=0)
+    dev: int = Field(ge=0)
+    test: int = Field(ge=0)
+
+
+class GraphConfig(_Strict):
+    """DAG shape (see :class:`reasonlab.causal.DagConfig`); ``nodes`` is set per subset."""
+
+    roots: tuple[int, int] | None = None
+    parents: tuple[int, int] = (1, 2)
+    max_in_degree: int | None = Field(None, ge=1)
+    edge_density: float | None = Field(None, gt=0.0, le=1.0)
+
+    def dag(self, nodes: int, prefix: str = "v") -> DagConfig:
+        return DagConfig(nodes=nodes, roots=self.roots, parents=self.parents,
+                         max_in_degree=self.max_in_degree, edge_density=self.edge_density,
+                         name_prefix=prefix, shuffle_names=True)
+
+
+class GaussianParams(_Strict):
+    weight_range: tuple[float, float] = (0.3, 1.0)
+    intercept_range: tuple[float, float] = (-2.0, 2.0)
+    sigma_range: tuple[float, float] = (0.5, 1.5)
+
+
+class Filters(_Strict):
+    """Which sampled questions are kept."""
+
+    intervention_matters: bool = Field(True, description="an intervened node has a directed "
+                                       "path to the target after surgery (rungs 2, 3)")
+    unique_questions: bool = Field(True, description="no question twice on one model")
+    target_not_intervened: bool = Field(True, description="the target is not an intervened node")
+    bins: tuple[Literal["easy", "medium", "hard"], ...] | None = Field(
+        None, description="keep only questions in these difficulty bins (the seed's VE-ops bins)")
+    max_tries: int = Field(200, ge=1, description="draws in a row that add no question before a "
+                           "model counts as exhausted")
+    allow_fewer: bool = Field(True, description="a model with fewer distinct questions than "
+                              "n_questions_per_model gives all it has (else: error)")
+
+
+class PromptConfig(_Strict):
+    """Prompt variant and options; ``system``/``user`` override the variant's templates
+    (placeholders: {var_names} {values} {graph} {cpts} {question} {size} {answer_format})."""
+
+    variant: Literal["specific", "generic", "hint"] = "specific"
+    system: str | None = None
+    user: str | None = None
+    shuffle_cpts: bool = Field(True, description="list CPTs in random order (the seed listed "
+                               "them in topological order, which leaks a topological sort)")
+    names: Literal["v", "story"] = Field("v", description="v0, v1, ... or story nouns")
+
+
+class CausalQAConfig(_Strict):
+    task: Literal["causal_qa"] = "causal_qa"
+    seed: int = Field(0, ge=0)
+    family: Literal["discrete", "gaussian"] = "discrete"
+    nodes: tuple[int, ...] = Field((5,), min_length=1)
+    states: tuple[int, ...] = Field((2, 3), min_length=1, description="discrete only")
+    n_models: Sizes = Sizes(train=50, dev=25, test=25)
+    n_questions_per_model: Sizes = Sizes(train=100, dev=50, test=50)
+    graph: GraphConfig = GraphConfig()
+    alpha: float = Field(1.0, gt=0.0)
+    decimals: int = Field(2, ge=1, le=8, description="displayed precision of parameters/answers")
+    answers_from: Literal["displayed", "exact"] = "displayed"
+    gaussian: GaussianParams = GaussianParams()
+    rungs: dict[int, float] = Field(default_factory=lambda: {2: 1.0},
+                                                 description="rung -> weight of the mix")
+    n_evidence: tuple[int, int] = Field((0, 0), description="evidence variables per question")
+    n_interventions: tuple[int, int] = Field((1, 1), description="interventions (rungs 2, 3)")
+    filters: Filters = Filters()
+    answer_format: Literal["distribution", "probability", "comparison", "gaussian"] = "distribution"
+    prompt: PromptConfig = PromptConfig()
+    trace: bool = Field(False, description="completion = gold reasoning trace + answer line")
+    unique_graphs: Literal["global", "across_splits", "off"] = "global"
+    max_graph_tries: int = Field(1000, ge=1)
+    reward: Literal["exact", "strict", "soft", "tvd", "seed_strict", "seed_soft"] = "exact"
+    tolerance: float = Field(0.01, gt=0.0, description="TVD (or absolute error) counted correct")
+
+    @field_validator("nodes")
+    @classmethod
+    def _nodes(cls, v: tuple[int, ...]) -> tuple[int, ...]:
+        if any(n < 2 for n in v):
+            raise ValueError("every graph needs at least 2 nodes")
+        return v
+
+    @field_validator("states")
+    @classmethod
+    def _states(cls, v: tuple[int, ...]) -> tuple[int, ...]:
+        if any(s < 2 for s in v):
+            raise ValueError("every variable needs at least 2 states")
+        return v
+
+    @field_validator("rungs")
+    @classmethod
+    def _rungs(cls, v: dict[int, float]) -> dict[int, float]:
+        if set(v) - {1, 2, 3}:
+            raise ValueError(f"rungs are 1, 2 or 3, not {sorted(set(v) - {1, 2, 3})}")
+        if not v or any(w < 0 for w in v.values()) or sum(v.values()) <= 0:
+            raise ValueError("give at least one rung with a positive weight, e.g. {2: 1.0}")
+        return {k: w for k, w in sorted(v.items()) if w > 0}
+
+    @field_validator("n_evidence", "n_interventions")
+    @classmethod
+    def _range(cls, v: tuple[int, int]) -> tuple[int, int]:
+        if not 0 <= v[0] <= v[1]:
+            raise ValueError("need 0 <= min <= max")
+        return v
+
+    @model_validator(mode="after")
+    def _consistent(self) -> CausalQAConfig:
+        smallest = min(self.nodes)
+        need = self.n_evidence[0] + (self.n_interventions[0] if self.rungs.keys() - {1} else 0) + 1
+        if need > smallest:
+            raise ValueError(f"n_evidence={list(self.n_evidence)} and n_interventions="
+                             f"{list(self.n_interventions)} need {need} variables but the "
+                             f"smallest graph has nodes={smallest}; lower them or add nodes")
+        if self.rungs.keys() - {1} and self.n_interventions[0] < 1:
+            raise ValueError("rungs 2 and 3 need n_interventions >= 1 (a question without "
+                             "interventions is rung 1)")
+        if self.rungs.keys() == {1} and self.answer_format == "comparison" and self.n_evidence[1] < 1:
+            raise ValueError("answer_format=comparison on rung 1 compares two evidence values, "
+                             "so it needs n_evidence >= 1")
+        gaussian_formats = {"gaussian", "probability"}
+        if self.family == "gaussian" and self.answer_format not in gaussian_formats:
+            raise ValueError(f"answer_format={self.answer_format!r} needs discrete variables; "
+                             "a gaussian family answers with 'gaussian' (mean, variance) or "
+                             "'probability' (a tail P(Y > t))")
+        if self.family == "discrete" and self.answer_format == "gaussian":
+            raise ValueError("answer_format='gaussian' needs family='gaussian'")
+        return self
+
+    def subsets(self) -> list[tuple[int, int | None]]:
+        """``(nodes, states)`` pairs (states None for Gaussian models), in dataset order."""
+        if self.family == "gaussian":
+            return [(n, None) for n in self.nodes]
+        return [(n, s) for n in self.nodes for s in self.states]
+
+
+def subset_name(nodes: int, states: int | None) -> str:
+    return f"n{nodes}" + (f"v{states}" if states is not None else "")

@@ -1,0 +1,112 @@
+"""Sampling questions on one model: rung, target, interventions and evidence, with filters.
+
+Evidence values come from a forward sample of the model the answer is computed from — under the
+interventions for rung 2 (the post-intervention world), factual for rungs 1 and 3 — so evidence
+never has probability zero. Intervention values are uniform (discrete) or a forward-sample value
+(Gaussian). Filters (:class:`.config.Filters`): the target is not intervened on, an intervened
+node has a directed path to the target after surgery, no question twice on one model.
+
+A *comparison* question holds two queries that differ in one value: the first evidence value
+(rung 1), the first intervention value (rungs 2, 3); the answer says whether the first
+probability is greater.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ...causal import DiscreteSCM, GaussianSCM, Query, sample
+from .config import CausalQAConfig
+
+
+@dataclass(frozen=True)
+class Question:
+    rung: int
+    query: Query
+    other: Query | None = None  # comparison questions: the query the first is compared with
+
+
+def _value_text(model, var: int, value: float | int, decimals: int) -> str:
+    if isinstance(model, GaussianSCM):
+        return f"{float(value):.{decimals}f}"
+    return model.states[var][int(value)]
+
+
+def _reachable(model, cut: list[int]) -> set[int]:
+    """Nodes with a directed path from some intervened node after surgery (excluding them)."""
+    children, seen, stack = model.dag.children, set(), list(cut)
+    while stack:
+        for c in children[stack.pop()]:
+            if c not in seen and c not in cut:
+                seen.add(c)
+                stack.append(c)
+    return seen
+
+
+def rung_quotas(rungs: dict[int, float], total: int) -> dict[int, int]:
+    """Questions per rung for ``total`` questions (largest remainder, ties to the lower rung)."""
+    keys = sorted(rungs)
+    w = np.array([rungs[k] for k in keys], dtype=float)
+    exact = w / w.sum() * total
+    base = np.floor(exact).astype(int)
+    order = np.argsort(-(exact - base), kind="stable")
+    base[order[: total - base.sum()]] += 1
+    return {k: int(b) for k, b in zip(keys, base, strict=True)}
+
+
+def sample_question(model: DiscreteSCM | GaussianSCM, config: CausalQAConfig,
+                    rng: np.random.Generator, rung: int) -> Question | None:
+    """One candidate question of ``rung``, or None when this draw cannot satisfy the filters."""
+    n, filters = model.n, config.filters
+    k_do = int(rng.integers(config.n_interventions[0], config.n_interventions[1] + 1)) if rung > 1 else 0
+    cut = [int(v) for v in rng.choice(n, size=k_do, replace=False)]
+    candidates = [v for v in range(n) if not (filters.target_not_intervened and v in cut)]
+    if rung > 1 and filters.intervention_matters:
+        reach = _reachable(model, cut)
+        candidates = [v for v in candidates if v in reach]
+    if not candidates:
+        return None
+    y = int(candidates[rng.integers(len(candidates))])
+    gaussian = isinstance(model, GaussianSCM)
+    world = sample(model, 1, rng)  # factual world (rungs 1, 3; Gaussian do values)
+    if gaussian:  # a plausible value, one noise scale away from the factual one
+        do_values = {x: world.values[0, x] + model.sigmas[x] * rng.normal() for x in cut}
+    else:
+        do_values = {x: int(rng.integers(model.cards[x])) for x in cut}
+    if rung == 2:
+        world = sample(model, 1, rng, do={model.names[x]: _value_text(model, x, v, config.decimals)
+                                          for x, v in do_values.items()})
+    pool = [v for v in range(n) if v != y and v not in cut] if rung < 3 else list(range(n))
+    k_ev = min(int(rng.integers(config.n_evidence[0], config.n_evidence[1] + 1)), len(pool))
+    ev = sorted(int(v) for v in rng.choice(pool, size=k_ev, replace=False))
+    d = config.decimals
+    evidence = {model.names[v]: _value_text(model, v, world.values[0, v], d) for v in ev}
+    interventions = {model.names[x]: _value_text(model, x, v, d) for x, v in do_values.items()}
+    return _finish(model, config, rng, rung, y, evidence, interventions, world)
+
+
+def _finish(model, config: CausalQAConfig, rng: np.random.Generator, rung: int, y: int,
+            evidence: dict[str, str], interventions: dict[str, str], world) -> Question | None:
+    name = model.names[y]
+    kind = "counterfactual" if rung == 3 else "do"
+    base = {"target": name, "evidence": evidence, kind: interventions}
+    fmt = config.answer_format
+    if fmt == "probability" and isinstance(model, GaussianSCM):
+        t = f"{world.values[0, y]:.{config.decimals}f}"
+        return Question(rung, Query(comparison=">", threshold=float(t), **base))
+    if fmt in ("probability", "comparison"):
+        base["target_value"] = model.states[y][int(rng.integers(model.cards[y]))]
+    q = Query(**base)
+    if fmt != "comparison":
+        return Question(rung, q)
+    changed = dict(evidence) if rung == 1 else dict(interventions)
+    if not changed:
+        return None
+    var = next(iter(changed))
+    idx = model.dag.index(var)
+    others = [s for s in model.states[idx] if s != changed[var]]
+    changed[var] = others[int(rng.integers(len(others)))]
+    other = Query(**(base | ({"evidence": changed} if rung == 1 else {kind: changed})))
+    return Question(rung, q, other)

@@ -1,0 +1,65 @@
+"""Registry-wide conformance: every registered task is deterministic, its gold answers verify
+with reward 1, a perturbed answer scores below 1, its config round-trips through YAML, and its
+difficulty knobs change the output. A new task must add a tiny config here."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import yaml
+
+from reasonlab.config import to_yaml, validate
+from reasonlab.tasks import TASKS, get_task
+
+get_task("causal_qa")  # load the built-in tasks into the registry
+
+TINY = {
+    "causal_qa": {
+        "config": {"task": "causal_qa", "seed": 3, "nodes": [5], "states": [2],
+                   "n_models": {"train": 2, "dev": 1, "test": 1},
+                   "n_questions_per_model": {"train": 4, "dev": 2, "test": 2},
+                   "rungs": {1: 1, 2: 1, 3: 1}, "n_evidence": [0, 1], "trace": True},
+        "knob": ("nodes", [7]),
+    },
+}
+
+
+def test_every_task_has_a_tiny_config():
+    assert set(TASKS) <= set(TINY)
+
+
+def _examples(task, config):
+    return [e for split in ("train", "dev", "test") for e in task.iter_split(config, split)]
+
+
+def _perturb(answer: str) -> str:
+    """A wrong answer of the same shape: numbers shifted, yes/no flipped."""
+    if answer in ("yes", "no"):
+        return "no" if answer == "yes" else "yes"
+    nums = [float(x) for x in re.findall(r"-?\d+\.?\d*", answer)]
+    shifted = [round(x + 0.3, 4) if i == 0 else round(x - 0.3, 4) for i, x in enumerate(nums)]
+    return "[" + ", ".join(map(str, shifted)) + "]" if answer.startswith("[") else str(shifted[0])
+
+
+@pytest.mark.parametrize("name", sorted(TINY))
+def test_conformance(name):
+    task = get_task(name)
+    config = validate(task.config, TINY[name]["config"])
+    first, again = _examples(task, config), _examples(task, config)
+    assert first and [e.to_dict() for e in first] == [e.to_dict() for e in again]
+    assert len({e.id for e in first}) == len(first)
+    for e in first:
+        assert task.verify(e, e.completion).reward == 1.0, e.id
+        assert task.verify(e, f"ANSWER: {e.answer}").reward == 1.0, e.id
+        assert task.verify(e, f"ANSWER: {_perturb(e.answer)}").reward < 1.0, e.id
+        assert task.verify(e, "no answer here at all").reward < 1.0
+    # item access agrees with group iteration
+    train = [e for e in first if e.split == "train"]
+    assert task.generate(config, "train", 5).to_dict() == train[5].to_dict()
+    # YAML round trip
+    assert validate(task.config, yaml.safe_load(to_yaml(config))) == config
+    # a difficulty knob changes the output
+    field, value = TINY[name]["knob"]
+    other = validate(task.config, {**TINY[name]["config"], field: value})
+    assert [e.prompt for e in _examples(task, other)] != [e.prompt for e in first]
