@@ -141,18 +141,55 @@ class DAG:
     def moral_treewidth(self, nodes: Iterable[int], cut: Iterable[int] = ()) -> int:
         """Min-fill upper bound on the treewidth of the moral graph of the subgraph induced by
         ``nodes`` (after surgery on ``cut``). A single node or an edgeless graph has width 0."""
-        nodes = set(nodes)
+        nodes, cut = frozenset(nodes), frozenset(cut)
+        key = ("treewidth", nodes, cut & nodes)
+        if key not in self._memo:
+            self._memo[key] = self._moral_treewidth(nodes, cut)
+        return self._memo[key]
+
+    @cached_property
+    def _memo(self) -> dict:
+        """Results of the structural queries above, per argument (the DAG is immutable)."""
+        return {}
+
+    def moral_graph(self, nodes: Iterable[int], cut: Iterable[int] = ()) -> dict[int, set[int]]:
+        """Adjacency sets of the moral graph of the subgraph induced by ``nodes`` after surgery."""
         cut = set(cut)
-        g = nx.Graph()
-        g.add_nodes_from(nodes)
-        for v in nodes:
-            pa = [] if v in cut else [p for p in self.parents[v] if p in nodes]
-            g.add_edges_from((p, v) for p in pa)
-            g.add_edges_from((a, b) for k, a in enumerate(pa) for b in pa[k + 1 :])
-        if g.number_of_edges() == 0:
-            return 0
-        width, _ = nx.algorithms.approximation.treewidth_min_fill_in(g)
-        return int(width)
+        adj: dict[int, set[int]] = {v: set() for v in nodes}
+        for v in adj:
+            pa = [] if v in cut else [p for p in self.parents[v] if p in adj]
+            for k, a in enumerate(pa):
+                adj[a].add(v)
+                adj[v].add(a)
+                for b in pa[k + 1 :]:
+                    adj[a].add(b)
+                    adj[b].add(a)
+        return adj
+
+    def _moral_treewidth(self, nodes: frozenset[int], cut: frozenset[int]) -> int:
+        """networkx's ``treewidth_min_fill_in`` (same greedy choices, so the same width; the
+        tests keep networkx as the oracle) without building graphs or the decomposition."""
+        adj = self.moral_graph(nodes, cut)
+        width = 0
+        while adj:
+            by_degree = sorted(adj, key=lambda x: len(adj[x]))
+            if len(adj[by_degree[0]]) == len(adj) - 1:  # complete: one bag holds the rest
+                return max(width, len(adj) - 1)
+            best, best_fill = None, None
+            for v in by_degree:
+                nbrs = adj[v]
+                fill = sum(len(nbrs - adj[u]) - 1 for u in nbrs) / 2
+                if best_fill is None or fill < best_fill:
+                    best, best_fill = v, fill
+                    if fill == 0:
+                        break
+            nbrs = adj.pop(best)
+            width = max(width, len(nbrs))
+            for u in nbrs:
+                adj[u] |= nbrs
+                adj[u].discard(u)
+                adj[u].discard(best)
+        return width
 
     def to_networkx(self) -> nx.DiGraph:
         g = nx.DiGraph()
@@ -163,6 +200,12 @@ class DAG:
     def wl_hash(self, iterations: int = 3) -> str:
         """Weisfeiler-Lehman hash of the unlabelled structure (names ignored), used to keep
         graphs unique across dataset splits. Nodes are seeded with (in-degree, out-degree)."""
+        key = ("wl", iterations)
+        if key not in self._memo:
+            self._memo[key] = self._wl_hash(iterations)
+        return self._memo[key]
+
+    def _wl_hash(self, iterations: int) -> str:
         g = nx.DiGraph()
         for i in range(self.n):
             g.add_node(i, deg=f"{len(self.parents[i])},{len(self.children[i])}")

@@ -14,6 +14,7 @@ import multiprocessing as mp
 import shutil
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -44,8 +45,17 @@ class RateColumn(ProgressColumn):
         return Text(f"{speed:,.1f}/s" if speed else "", style="progress.data.speed")
 
 
-def _shard(args: tuple[str, str, str, int, int]) -> tuple[list[dict], dict[str, str]]:
-    """Worker: groups ``[start, stop)`` of one split -> (example dicts, files)."""
+@dataclass
+class Shard:
+    """What a worker returns for a range of groups: JSONL text, an Arrow table, extra files."""
+
+    jsonl: str
+    table: pa.Table | None
+    files: dict[str, str]
+
+
+def _shard(args: tuple[str, str, str, int, int]) -> Shard:
+    """Worker: groups ``[start, stop)`` of one split, already serialised (in parallel)."""
     task_name, config_json, split, start, stop = args
     task = get_task(task_name)
     config = task.config.model_validate_json(config_json)
@@ -54,17 +64,20 @@ def _shard(args: tuple[str, str, str, int, int]) -> tuple[list[dict], dict[str, 
         rows += [e.to_dict() for e in task.generate_group(config, split, group)]
         if task.group_files is not None:
             files.update(task.group_files(config, split, group))
-    return rows, files
+    jsonl = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+    return Shard(jsonl, pa.Table.from_pylist(rows) if rows else None, files)
 
 
-def _shards(n_groups: int, workers: int) -> list[tuple[int, int]]:
-    size = max(1, min(64, n_groups // max(1, workers * 8)))
-    return [(s, min(s + size, n_groups)) for s in range(0, n_groups, size)]
+SHARD_GROUPS = 8  # groups per job; fixed, so the output never depends on the worker count
+
+
+def _shards(n_groups: int) -> list[tuple[int, int]]:
+    return [(s, min(s + SHARD_GROUPS, n_groups)) for s in range(0, n_groups, SHARD_GROUPS)]
 
 
 def _run(task_name: str, config_json: str, split: str, n_groups: int, workers: int,
-         progress: Progress) -> Iterator[tuple[list[dict], dict[str, str]]]:
-    jobs = [(task_name, config_json, split, a, b) for a, b in _shards(n_groups, workers)]
+         progress: Progress) -> Iterator[Shard]:
+    jobs = [(task_name, config_json, split, a, b) for a, b in _shards(n_groups)]
     bar = progress.add_task(f"{split}", total=n_groups)
     if workers <= 1 or len(jobs) <= 1:
         results: Iterator = map(_shard, jobs)
@@ -82,12 +95,23 @@ def _run(task_name: str, config_json: str, split: str, n_groups: int, workers: i
             pool.terminate()
 
 
-def write_split(rows: list[dict], folder: Path, split: str) -> None:
-    with open(folder / f"{split}.jsonl", "w", encoding="utf-8") as f:
-        for row in rows:
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
-    table = pa.Table.from_pylist(rows) if rows else pa.table({"id": pa.array([], pa.string())})
-    pq.write_table(table, folder / f"{split}.parquet")
+def _write_split(shards: Iterator[Shard], staging: Path, split: str) -> pa.Table:
+    """Stream the shards of one split into ``split.jsonl`` and ``split.parquet`` (and their
+    extra files); returns the split's Arrow table."""
+    tables = []
+    with open(staging / f"{split}.jsonl", "w", encoding="utf-8") as f:
+        for shard in shards:
+            f.write(shard.jsonl)
+            if shard.table is not None:
+                tables.append(shard.table)
+            for rel, text in shard.files.items():
+                path = staging / rel
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(text, encoding="utf-8")
+    table = (pa.concat_tables(tables, promote_options="default") if tables
+             else pa.table({"id": pa.array([], pa.string())}))
+    pq.write_table(table, staging / f"{split}.parquet")
+    return table
 
 
 def generate_dataset(config: Any, out: str | Path, workers: int = 1,
@@ -102,29 +126,20 @@ def generate_dataset(config: Any, out: str | Path, workers: int = 1,
     progress = progress or Progress(TextColumn("{task.description:>6}"), BarColumn(),
                                     MofNCompleteColumn(), TextColumn("groups"), RateColumn(),
                                     TimeRemainingColumn(), transient=True)
-    counts: dict[str, int] = {}
-    samples: dict[str, list[dict]] = {}
+    tables: dict[str, pa.Table] = {}
     config_json = config.model_dump_json()
     try:
         with progress:
             for split in SPLITS:
-                rows: list[dict] = []
-                for shard_rows, files in _run(task.name, config_json, split,
-                                              task.groups(config, split), workers, progress):
-                    rows += shard_rows
-                    for rel, text in files.items():
-                        path = staging / rel
-                        path.parent.mkdir(parents=True, exist_ok=True)
-                        path.write_text(text, encoding="utf-8")
-                write_split(rows, staging, split)
-                counts[split] = len(rows)
-                samples[split] = rows
+                shards = _run(task.name, config_json, split, task.groups(config, split), workers,
+                              progress)
+                tables[split] = _write_split(shards, staging, split)
         (staging / "config.yaml").write_text(to_yaml(config), encoding="utf-8")
-        write_card(staging, config, samples)
+        write_card(staging, config, tables)
         _publish(staging, out)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return counts
+    return {split: t.num_rows for split, t in tables.items()}
 
 
 def _publish(staging: Path, out: Path) -> None:

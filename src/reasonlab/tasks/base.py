@@ -14,7 +14,7 @@ Training and evaluation only see :class:`Example` and :class:`Score`, never task
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -49,7 +49,8 @@ class Example:
         return f"{self.system}\n\n{self.prompt}" if self.system else self.prompt
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """Fields as a dict (``meta`` shared, not copied: this is the hot path of writing)."""
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Example:

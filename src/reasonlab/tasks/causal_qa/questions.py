@@ -13,6 +13,7 @@ probability is greater.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass
 
 import numpy as np
@@ -61,7 +62,14 @@ def sample_question(model: DiscreteSCM | GaussianSCM, config: CausalQAConfig,
     """One candidate question of ``rung``, or None when this draw cannot satisfy the filters."""
     n, filters = model.n, config.filters
     k_do = int(rng.integers(config.n_interventions[0], config.n_interventions[1] + 1)) if rung > 1 else 0
-    cut = [int(v) for v in rng.choice(n, size=k_do, replace=False)]
+    if k_do and filters.intervention_matters:
+        # the first intervened node must have a child to reach anything (rejection would
+        # draw it uniformly among those nodes too, only slower)
+        parents_of = [v for v in range(n) if model.dag.children[v]]
+        first = parents_of[int(rng.integers(len(parents_of)))]
+        cut = [first, *_pick(rng, [v for v in range(n) if v != first], k_do - 1)]
+    else:
+        cut = _pick(rng, list(range(n)), k_do)
     candidates = [v for v in range(n) if not (filters.target_not_intervened and v in cut)]
     if rung > 1 and filters.intervention_matters:
         reach = _reachable(model, cut)
@@ -69,22 +77,51 @@ def sample_question(model: DiscreteSCM | GaussianSCM, config: CausalQAConfig,
     if not candidates:
         return None
     y = int(candidates[rng.integers(len(candidates))])
-    gaussian = isinstance(model, GaussianSCM)
-    world = sample(model, 1, rng)  # factual world (rungs 1, 3; Gaussian do values)
-    if gaussian:  # a plausible value, one noise scale away from the factual one
-        do_values = {x: world.values[0, x] + model.sigmas[x] * rng.normal() for x in cut}
-    else:
-        do_values = {x: int(rng.integers(model.cards[x])) for x in cut}
-    if rung == 2:
-        world = sample(model, 1, rng, do={model.names[x]: _value_text(model, x, v, config.decimals)
-                                          for x, v in do_values.items()})
     pool = [v for v in range(n) if v != y and v not in cut] if rung < 3 else list(range(n))
     k_ev = min(int(rng.integers(config.n_evidence[0], config.n_evidence[1] + 1)), len(pool))
-    ev = sorted(int(v) for v in rng.choice(pool, size=k_ev, replace=False))
+    ev = sorted(_pick(rng, pool, k_ev))
+    if isinstance(model, GaussianSCM):
+        world = sample(model, 1, rng).values[0]  # factual world
+        # a plausible intervention value: one noise scale away from the factual one
+        do_values: dict[int, float | int] = {
+            x: world[x] + model.sigmas[x] * rng.normal() for x in cut}
+        if rung == 2:
+            do = {model.names[x]: _value_text(model, x, v, config.decimals) for x, v in do_values.items()}
+            world = sample(model, 1, rng, do=do).values[0]
+    else:
+        do_values = {x: int(rng.integers(model.cards[x])) for x in cut}
+        world = forward(model, rng, do_values if rung == 2 else {}) if ev else None
     d = config.decimals
-    evidence = {model.names[v]: _value_text(model, v, world.values[0, v], d) for v in ev}
+    evidence = {model.names[v]: _value_text(model, v, world[v], d) for v in ev}
     interventions = {model.names[x]: _value_text(model, x, v, d) for x, v in do_values.items()}
     return _finish(model, config, rng, rung, y, evidence, interventions, world)
+
+
+def _pick(rng: np.random.Generator, items: list[int], k: int) -> list[int]:
+    """``k`` distinct items, uniformly (cheaper than ``rng.choice`` for short lists)."""
+    if k <= 0:
+        return []
+    return [items[i] for i in np.argsort(rng.random(len(items)))[:k].tolist()]
+
+
+def forward(model: DiscreteSCM, rng: np.random.Generator, do: dict[int, int]) -> list[int]:
+    """One joint sample of a discrete model under ``do`` (the canonical mechanism
+    ``X = min{k : CDF(k | pa) >= U}``, as :func:`reasonlab.causal.sample`, for a single unit
+    without numpy overhead)."""
+    cdfs = model._cache.get("cdf_lists")
+    if cdfs is None:
+        cdfs = model._cache["cdf_lists"] = [model.cdf(v).tolist() for v in range(model.n)]
+    u = rng.random(model.n).tolist()
+    values = [0] * model.n
+    for v in model.dag.order:
+        if v in do:
+            values[v] = do[v]
+            continue
+        row = 0
+        for p in model.parents[v]:
+            row = row * model.cards[p] + values[p]
+        values[v] = bisect_left(cdfs[v][row], u[v])
+    return values
 
 
 def _finish(model, config: CausalQAConfig, rng: np.random.Generator, rung: int, y: int,
@@ -94,7 +131,7 @@ def _finish(model, config: CausalQAConfig, rng: np.random.Generator, rung: int, 
     base = {"target": name, "evidence": evidence, kind: interventions}
     fmt = config.answer_format
     if fmt == "probability" and isinstance(model, GaussianSCM):
-        t = f"{world.values[0, y]:.{config.decimals}f}"
+        t = f"{world[y]:.{config.decimals}f}"
         return Question(rung, Query(comparison=">", threshold=float(t), **base))
     if fmt in ("probability", "comparison"):
         base["target_value"] = model.states[y][int(rng.integers(model.cards[y]))]

@@ -70,7 +70,11 @@ def _num(x: float, d: int) -> str:
 
 
 def _dist(p: np.ndarray, d: int) -> str:
-    return "[" + ", ".join(repr(float(v)) for v in round_distribution(np.asarray(p), d)[0]) + "]"
+    return _fmt_row(round_distribution(np.asarray(p), d)[0].tolist())
+
+
+def _fmt_row(row: list[float]) -> str:
+    return "[" + ", ".join(map(repr, row)) + "]"
 
 
 def graph_dot(model) -> str:
@@ -85,10 +89,10 @@ def graph_dot(model) -> str:
 def _cpt_lines(model: DiscreteSCM, v: int, d: int) -> list[str]:
     name, pa = model.names[v], model.parents[v]
     lines = [f"CPTs for {name}:"]
-    table = model.cpts[v].reshape(-1, model.cards[v])
+    table = round_distribution(model.cpts[v].reshape(-1, model.cards[v]), d)[0].tolist()
     for row, combo in enumerate(np.ndindex(*(model.cards[p] for p in pa))):
         cond = ",".join(f"{model.names[p]}={model.states[p][k]}" for p, k in zip(pa, combo, strict=True))
-        lines.append(f"P({name}{' | ' + cond if cond else ''}) = {_dist(table[row], d)}")
+        lines.append(f"P({name}{' | ' + cond if cond else ''}) = {_fmt_row(table[row])}")
     return lines
 
 

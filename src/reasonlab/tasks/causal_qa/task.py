@@ -141,6 +141,7 @@ def generate_group(config: CausalQAConfig, split: str, group: int) -> list[Examp
                                         ("user", config.prompt.user)) if v is not None})
     rng = np.random.default_rng(item_seed(config.seed, split, _QUESTION_STREAM, subset, index))
     fmt, d = config.answer_format, config.decimals
+    graph_hash = model.dag.wl_hash()
     out = []
     for i, (q, r, r2, meta) in enumerate(_sample_questions(model, config, split, rng, mid)):
         system, user = render(template, fields, q, fmt, d)
@@ -155,7 +156,7 @@ def generate_group(config: CausalQAConfig, split: str, group: int) -> list[Examp
             "gold": np.asarray(gold, dtype=float).tolist() if fmt != "comparison" else bool(gold),
             "values": list(model.states[model.dag.index(q.query.target)])
             if not isinstance(model, GaussianSCM) else None,
-            "graph_hash": model.dag.wl_hash(), "seed": config.seed, **meta,
+            "graph_hash": graph_hash, "seed": config.seed, **meta,
         }
         out.append(Example(id=f"{mid}-{i:03d}", task=NAME, split=split, prompt=user,
                            answer=answer, completion=completion, system=system, meta=meta))
