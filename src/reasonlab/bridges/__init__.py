@@ -1,0 +1,1 @@
+"""Adapters for external training stacks (VeRL, TRL); they import those packages lazily."""

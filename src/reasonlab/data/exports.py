@@ -1,0 +1,144 @@
+"""Exports of a generated dataset to the formats training stacks read.
+
+=========  ==================================================================================
+``verl``   parquet per split: ``data_source``, ``prompt`` (chat messages), ``ability``,
+           ``reward_model = {style: "rule", ground_truth}``, ``extra_info`` (ids, answer, query,
+           difficulty metadata)
+``trl``    JSONL per split: ``{"prompt", "completion"}`` strings (standard), or with
+           ``conversational`` ``{"prompt": [messages], "completion": [assistant message]}``
+``chat``   JSONL per split, RL2-style: ``{"messages": [...], "extra_info": {"answer", ...}}``
+``hf``     a ``datasets.DatasetDict`` saved with ``save_to_disk`` (``load_from_disk`` reads it)
+=========  ==================================================================================
+
+Subsets: ``bins`` keeps difficulty bins; ``first`` keeps N examples per split *after a seeded
+shuffle* (the seed's ``--first`` took rows in file order, so 8k examples were 80 graphs).
+Writes are atomic: each file (or the whole ``hf`` folder) appears complete or not at all.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ..config import ConfigError
+from ..files import atomic_write_bytes, atomic_write_text
+from ..tasks import SPLITS, Example
+from .writer import read_split
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    bins: tuple[str, ...] | None = None
+    first: int | None = None
+    seed: int = 0
+    conversational: bool = False
+    ability: str = "causal_reasoning"
+
+
+def select(examples: list[Example], split: str, opts: ExportOptions) -> list[Example]:
+    """Bin filter, then a seeded shuffle and the first N (order kept when ``first`` is None)."""
+    if opts.bins is not None:
+        examples = [e for e in examples if e.meta.get("bin") in opts.bins]
+    if opts.first is not None:
+        rng = np.random.default_rng(np.random.SeedSequence(opts.seed, spawn_key=(SPLITS.index(split),)))
+        examples = [examples[i] for i in rng.permutation(len(examples))[: opts.first]]
+    return examples
+
+
+def _extra(e: Example, index: int) -> dict[str, Any]:
+    return {"split": e.split, "index": index, "id": e.id, "answer": e.answer, **e.meta}
+
+
+def _verl_rows(examples: Sequence[Example], opts: ExportOptions) -> list[dict]:
+    return [{"data_source": f"{e.task}/{e.meta.get('subset', e.task)}", "prompt": e.messages(),
+             "ability": opts.ability, "reward_model": {"style": "rule", "ground_truth": e.answer},
+             "extra_info": _extra(e, i)} for i, e in enumerate(examples)]
+
+
+def _trl_rows(examples: Sequence[Example], opts: ExportOptions) -> list[dict]:
+    if opts.conversational:
+        return [{"prompt": e.messages(), "completion": [{"role": "assistant", "content": e.completion}]}
+                for e in examples]
+    return [{"prompt": e.text(), "completion": e.completion} for e in examples]
+
+
+def _chat_rows(examples: Sequence[Example], opts: ExportOptions) -> list[dict]:
+    return [{"messages": e.messages(), "extra_info": _extra(e, i)} for i, e in enumerate(examples)]
+
+
+def _parquet_bytes(rows: list[dict]) -> bytes:
+    sink = pa.BufferOutputStream()
+    pq.write_table(pa.Table.from_pylist(rows), sink)
+    return sink.getvalue().to_pybytes()
+
+
+def _jsonl(rows: list[dict]) -> str:
+    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+
+
+def _write_files(rows_fn: Callable, suffix: str, encode: Callable[[list[dict]], Any]):
+    def write(splits: dict[str, list[Example]], out: Path, opts: ExportOptions) -> list[Path]:
+        paths = []
+        for split, examples in splits.items():
+            data = encode(rows_fn(examples, opts))
+            path = out / f"{split}.{suffix}"
+            (atomic_write_bytes if isinstance(data, bytes) else atomic_write_text)(path, data)
+            paths.append(path)
+        return paths
+    return write
+
+
+def _write_hf(splits: dict[str, list[Example]], out: Path, opts: ExportOptions) -> list[Path]:
+    from datasets import Dataset, DatasetDict, disable_progress_bars
+
+    disable_progress_bars()
+
+    def columns(examples: list[Example]) -> dict[str, list]:
+        return {"id": [e.id for e in examples], "prompt": [e.prompt for e in examples],
+                "system": [e.system for e in examples], "answer": [e.answer for e in examples],
+                "completion": [e.completion for e in examples],
+                "messages": [e.messages() for e in examples],
+                "meta": [json.dumps(e.meta, sort_keys=True) for e in examples]}
+
+    dd = DatasetDict({s: Dataset.from_dict(columns(ex)) for s, ex in splits.items()})
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        dd.save_to_disk(str(tmp / "ds"))
+        if out.exists():
+            shutil.rmtree(out)
+        (tmp / "ds").replace(out)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return [out]
+
+
+EXPORTERS: dict[str, Callable[[dict[str, list[Example]], Path, ExportOptions], list[Path]]] = {
+    "verl": _write_files(_verl_rows, "parquet", _parquet_bytes),
+    "trl": _write_files(_trl_rows, "jsonl", _jsonl),
+    "chat": _write_files(_chat_rows, "jsonl", _jsonl),
+    "hf": _write_hf,
+}
+
+
+def export(folder: str | Path, to: str, out: str | Path | None = None,
+           opts: ExportOptions | None = None) -> list[Path]:
+    """Export the dataset in ``folder`` to format ``to``; returns the paths written."""
+    folder, opts = Path(folder), opts or ExportOptions()
+    if to not in EXPORTERS:
+        raise ConfigError(f"--to {to!r}: unknown export format; choose one of {sorted(EXPORTERS)}")
+    present = [s for s in SPLITS if (folder / f"{s}.jsonl").is_file()]
+    if not present:
+        raise ConfigError(f"{folder}: no <split>.jsonl files; point at a folder written by "
+                          "`reasonlab generate`")
+    splits = {s: select(read_split(folder, s), s, opts) for s in present}
+    return EXPORTERS[to](splits, Path(out) if out else folder / "exports" / to, opts)
