@@ -28,7 +28,7 @@ def generate(
 ) -> None:
     """Generate train/dev/test splits (JSONL + parquet), the models used and a dataset card."""
     data = apply_overrides(read_yaml(config), overrides or [])
-    _task, cfg = task_config(data, source=str(config))
+    task, cfg = task_config(data, source=str(config))
     out = output or Path("data") / config.stem
     start = time.perf_counter()
     counts = generate_dataset(cfg, out, workers=workers)
@@ -40,6 +40,11 @@ def generate(
     for split, n in counts.items():
         table.add_row(split, str(n), f"{split}.jsonl, {split}.parquet")
     console.print(table)
+    for split, n in counts.items():
+        asked = task.planned(cfg, split) if task.planned else n
+        if n < asked:
+            typer.echo(f"note: {split} has {n} of the {asked} examples asked for: some models have "
+                       "fewer distinct questions that pass the filters (see dataset_card.md)")
     total = sum(counts.values())
     extras = ", ".join(p.name + ("/" if p.is_dir() else "") for p in sorted(out.iterdir())
                        if not p.name.startswith(".") and p.suffix not in (".jsonl", ".parquet"))

@@ -69,6 +69,8 @@ class Task:
     describe: str = ""
     # files written beside a generated dataset for one group (e.g. the causal model it used)
     group_files: Callable[[Any, str, int], dict[str, str]] | None = None
+    # items a split was asked for (a group may give fewer, e.g. a small graph's few questions)
+    planned: Callable[[Any, str], int] | None = None
 
     def generate(self, config: Any, split: str, index: int) -> Example:
         """Item ``index`` of ``split`` (items are numbered group by group)."""

@@ -189,4 +189,5 @@ def group_files(config: CausalQAConfig, split: str, group: int) -> dict[str, str
 
 TASK = Task(name=NAME, config=CausalQAConfig, generate_group=generate_group, groups=groups,
             verify=verify, group_files=group_files,
+            planned=lambda c, split: groups(c, split) * getattr(c.n_questions_per_model, split),
             describe="Causal questions (rungs 1-3) on random discrete or linear-Gaussian SCMs")
