@@ -168,3 +168,17 @@ def test_impossible_filters_fail_fast():
     # only one DAG on 2 nodes with an edge exists: 7 unique ones cannot be found
     with pytest.raises(ConfigError, match="n_models"):
         generate_group(_config(nodes=[2], states=[2], rungs={2: 1}, max_graph_tries=50), "train", 0)
+
+
+def test_node_counts_per_split():
+    """Train on small graphs, test on larger ones (the seed's n_vars.{train,eval})."""
+    config = _config(nodes={"train": [5], "dev": [5, 6], "test": [7]}, states=[2],
+                     n_questions_per_model={"train": 2, "dev": 2, "test": 2})
+    sizes: dict[str, set[int]] = {}
+    for split, _g, e in _all(config):
+        sizes.setdefault(split, set()).add(e.meta["n_vars"])
+    assert sizes == {"train": {5}, "dev": {5, 6}, "test": {7}}
+    # adding a subset does not change the models of the others
+    alone = _config(nodes=[5], states=[2], n_questions_per_model={"train": 2, "dev": 2, "test": 2})
+    assert [e.to_dict() for e in generate_group(alone, "dev", 0)] == \
+        [e.to_dict() for e in generate_group(config, "dev", 0)]

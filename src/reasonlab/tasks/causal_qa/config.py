@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from ...causal.dag import DagConfig
 
@@ -27,6 +27,17 @@ class Sizes(_Strict):
     train: int = Field(ge=0)
     dev: int = Field(ge=0)
     test: int = Field(ge=0)
+
+
+class PerSplit(_Strict):
+    """A list of values per split (e.g. train on 10-node graphs, test on 15-node ones)."""
+
+    train: tuple[int, ...] = Field(min_length=1)
+    dev: tuple[int, ...] = Field(min_length=1)
+    test: tuple[int, ...] = Field(min_length=1)
+
+    def values(self) -> tuple[int, ...]:
+        return tuple(dict.fromkeys(self.train + self.dev + self.test))
 
 
 class GraphConfig(_Strict):
@@ -80,8 +91,9 @@ class CausalQAConfig(_Strict):
     task: Literal["causal_qa"] = "causal_qa"
     seed: int = Field(0, ge=0)
     family: Literal["discrete", "gaussian"] = "discrete"
-    nodes: tuple[int, ...] = Field((5,), min_length=1)
-    states: tuple[int, ...] = Field((2, 3), min_length=1, description="discrete only")
+    nodes: tuple[int, ...] | PerSplit = Field((5,), description="graph sizes, or per split")
+    states: tuple[int, ...] | PerSplit = Field((2, 3), description="cardinalities (discrete), "
+                                               "or per split")
     n_models: Sizes = Sizes(train=50, dev=25, test=25)
     n_questions_per_model: Sizes = Sizes(train=100, dev=50, test=50)
     graph: GraphConfig = GraphConfig()
@@ -102,18 +114,15 @@ class CausalQAConfig(_Strict):
     reward: Literal["exact", "strict", "soft", "tvd", "seed_strict", "seed_soft"] = "exact"
     tolerance: float = Field(0.01, gt=0.0, description="TVD (or absolute error) counted correct")
 
-    @field_validator("nodes")
+    @field_validator("nodes", "states")
     @classmethod
-    def _nodes(cls, v: tuple[int, ...]) -> tuple[int, ...]:
-        if any(n < 2 for n in v):
-            raise ValueError("every graph needs at least 2 nodes")
-        return v
-
-    @field_validator("states")
-    @classmethod
-    def _states(cls, v: tuple[int, ...]) -> tuple[int, ...]:
-        if any(s < 2 for s in v):
-            raise ValueError("every variable needs at least 2 states")
+    def _at_least_two(cls, v, info: ValidationInfo):
+        values = v.values() if isinstance(v, PerSplit) else v
+        if not values:
+            raise ValueError("give at least one value")
+        if any(x < 2 for x in values):
+            raise ValueError("every graph needs at least 2 nodes" if info.field_name == "nodes"
+                             else "every variable needs at least 2 states")
         return v
 
     @field_validator("rungs")
@@ -134,7 +143,7 @@ class CausalQAConfig(_Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> CausalQAConfig:
-        smallest = min(self.nodes)
+        smallest = min(self.all_nodes())
         need = self.n_evidence[0] + (self.n_interventions[0] if self.rungs.keys() - {1} else 0) + 1
         if need > smallest:
             raise ValueError(f"n_evidence={list(self.n_evidence)} and n_interventions="
@@ -155,11 +164,19 @@ class CausalQAConfig(_Strict):
             raise ValueError("answer_format='gaussian' needs family='gaussian'")
         return self
 
-    def subsets(self) -> list[tuple[int, int | None]]:
-        """``(nodes, states)`` pairs (states None for Gaussian models), in dataset order."""
+    def _for(self, field: str, split: str) -> tuple[int, ...]:
+        v = getattr(self, field)
+        return getattr(v, split) if isinstance(v, PerSplit) else v
+
+    def all_nodes(self) -> tuple[int, ...]:
+        return self.nodes.values() if isinstance(self.nodes, PerSplit) else self.nodes
+
+    def subsets(self, split: str) -> list[tuple[int, int | None]]:
+        """``(nodes, states)`` pairs of a split (states None for Gaussian models), in order."""
+        nodes = self._for("nodes", split)
         if self.family == "gaussian":
-            return [(n, None) for n in self.nodes]
-        return [(n, s) for n in self.nodes for s in self.states]
+            return [(n, None) for n in nodes]
+        return [(n, s) for n in nodes for s in self._for("states", split)]
 
 
 def subset_name(nodes: int, states: int | None) -> str:

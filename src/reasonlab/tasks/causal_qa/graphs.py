@@ -33,10 +33,10 @@ def plan_dags(config: CausalQAConfig) -> dict[tuple[int, str], list[DAG]]:
 def _plan(config_json: str) -> dict[tuple[int, str], list[DAG]]:
     config = CausalQAConfig.model_validate(json.loads(config_json))
     out: dict[tuple[int, str], list[DAG]] = {}
-    for nodes in config.nodes:
+    for nodes in config.all_nodes():
         taken: dict[str, str] = {}  # WL hash -> split that uses it
         dag_config = config.graph.dag(nodes)
-        for split in SPLITS:
+        for split in (s for s in SPLITS if nodes in {n for n, _ in config.subsets(s)}):
             dags = []
             for index in range(getattr(config.n_models, split)):
                 dags.append(_unique_dag(config, dag_config, split, nodes, index, taken))
@@ -63,14 +63,15 @@ def _unique_dag(config: CausalQAConfig, dag_config, split: str, nodes: int, inde
         "or set unique_graphs=across_splits or off")
 
 
-def build_model(config: CausalQAConfig, subset: int, split: str, index: int):
-    """The SCM of model ``index`` of ``split`` in subset ``subset`` (see ``config.subsets()``)."""
-    nodes, states = config.subsets()[subset]
+def build_model(config: CausalQAConfig, nodes: int, states: int | None, split: str, index: int):
+    """The SCM of model ``index`` of ``split`` in the subset ``(nodes, states)``. Its RNG depends
+    on those values, not on the other subsets of the config."""
     dag = plan_dags(config)[(nodes, split)][index]
-    rng = np.random.default_rng(item_seed(config.seed, split, _MODEL_STREAM, subset, index))
+    key = (nodes, states or 0, index)
+    rng = np.random.default_rng(item_seed(config.seed, split, _MODEL_STREAM, *key))
     labels = None
     if config.prompt.names == "story":
-        names_rng = np.random.default_rng(item_seed(config.seed, split, _NAME_STREAM, subset, index))
+        names_rng = np.random.default_rng(item_seed(config.seed, split, _NAME_STREAM, *key))
         dag = DAG(names=story_names(dag.n, names_rng), parents=dag.parents)
         labels = STATE_LABELS
     if config.family == "gaussian":

@@ -31,23 +31,24 @@ _QUESTION_STREAM, _ORDER_STREAM = 3, 4
 
 
 def groups(config: CausalQAConfig, split: str) -> int:
-    return len(config.subsets()) * getattr(config.n_models, split)
+    return len(config.subsets(split)) * getattr(config.n_models, split)
 
 
-def locate(config: CausalQAConfig, split: str, group: int) -> tuple[int, int]:
-    """``(subset, model index)`` of a group."""
+def locate(config: CausalQAConfig, split: str, group: int) -> tuple[int, int | None, int]:
+    """``(nodes, states, model index)`` of a group."""
     per = getattr(config.n_models, split)
-    return group // per, group % per
+    nodes, states = config.subsets(split)[group // per]
+    return nodes, states, group % per
 
 
 def model_id(config: CausalQAConfig, split: str, group: int) -> str:
-    subset, index = locate(config, split, group)
-    return f"{subset_name(*config.subsets()[subset])}-{split}-{index:05d}"
+    nodes, states, index = locate(config, split, group)
+    return f"{subset_name(nodes, states)}-{split}-{index:05d}"
 
 
 def model_of(config: CausalQAConfig, split: str, group: int):
-    subset, index = locate(config, split, group)
-    return build_model(config, subset, split, index)
+    nodes, states, index = locate(config, split, group)
+    return build_model(config, nodes, states, split, index)
 
 
 def _answers(model, batch: list[Question]) -> list[tuple[Any, Any] | None]:
@@ -128,18 +129,19 @@ def _keep(model, q: Question, ans: tuple[Any, Any], bins) -> dict | None:
 
 
 def generate_group(config: CausalQAConfig, split: str, group: int) -> list[Example]:
-    subset, index = locate(config, split, group)
-    model = build_model(config, subset, split, index)
+    nodes, states, index = locate(config, split, group)
+    model = build_model(config, nodes, states, split, index)
     mid = model_id(config, split, group)
+    key = (nodes, states or 0, index)
     order = list(model.dag.order)
     if config.prompt.shuffle_cpts:
-        order_rng = np.random.default_rng(item_seed(config.seed, split, _ORDER_STREAM, subset, index))
+        order_rng = np.random.default_rng(item_seed(config.seed, split, _ORDER_STREAM, *key))
         order = [int(v) for v in order_rng.permutation(model.n)]
     fields = describe_model(model, order, config.decimals)
     template = dict(VARIANTS[config.prompt.variant])
     template.update({k: v for k, v in (("system", config.prompt.system),
                                         ("user", config.prompt.user)) if v is not None})
-    rng = np.random.default_rng(item_seed(config.seed, split, _QUESTION_STREAM, subset, index))
+    rng = np.random.default_rng(item_seed(config.seed, split, _QUESTION_STREAM, *key))
     fmt, d = config.answer_format, config.decimals
     graph_hash = model.dag.wl_hash()
     out = []
@@ -150,7 +152,7 @@ def generate_group(config: CausalQAConfig, split: str, group: int) -> list[Examp
         trace = gold_trace(model, q, r, r2, fmt, d) if config.trace else ""
         completion = (f"THOUGHT PROCESS\n{trace}\n\n" if trace else "") + f"ANSWER\n{answer}"
         meta = {
-            "model_id": mid, "subset": subset_name(*config.subsets()[subset]), "index": i,
+            "model_id": mid, "subset": subset_name(nodes, states), "index": i,
             "query": str(q.query), "other_query": str(q.other) if q.other else None,
             "answer_format": fmt, "reward": config.reward, "tolerance": config.tolerance,
             "gold": np.asarray(gold, dtype=float).tolist() if fmt != "comparison" else bool(gold),
