@@ -127,4 +127,5 @@ def demo(
     _discrete_part(seed, nodes, samples)
     _gaussian_part(seed, nodes, samples)
     console.print("\nTry next:  reasonlab causal sample-model --nodes 10 --states 3 --seed 7 -o model.json"
-                  '\n           reasonlab causal query model.json "P(v2 | do(v3=1), v0=0)"')
+                  '\n           reasonlab causal query model.json "P(v2 | do(v3=1), v0=0)"'
+                  "\n           reasonlab generate configs/causal_qa/n5_ladder_sft.yaml -o data/n5_ladder")
