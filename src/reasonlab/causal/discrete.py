@@ -106,6 +106,24 @@ class DiscreteSCM:
     def cards(self) -> tuple[int, ...]:
         return tuple(len(s) for s in self.states)
 
+    def resolve(self, name: str, token: str | None) -> tuple[int, int | None]:
+        """``(variable index, state index)`` of ``name=token`` (token None: no state), with the
+        errors of :meth:`DAG.index` and :meth:`state_index`. Cached lookups: the hot path of
+        binding queries."""
+        table = self._cache.get("lookup")
+        if table is None:
+            table = self._cache["lookup"] = {
+                name_: (i, {str(k): k for k in range(len(labels))} | {s: k for k, s in enumerate(labels)})
+                for i, (name_, labels) in enumerate(zip(self.names, self.states, strict=True))}
+        entry = table.get(name)
+        if entry is None:
+            self.dag.index(name)  # raises with close matches
+        var, states = entry
+        if token is None:
+            return var, None
+        state = states.get(token)
+        return (var, state) if state is not None else (var, self.state_index(var, token))
+
     def state_index(self, var: int, token: str | int) -> int:
         """Index of a state given its label, or its integer index when no label matches."""
         labels = self.states[var]

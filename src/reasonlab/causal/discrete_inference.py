@@ -19,6 +19,10 @@ evidence. Summing ``T_i`` over ``x*`` gives back the CPT, so barren twin nodes s
 
 Variable ids: factual ``X_i`` is ``i``; its counterfactual copy is ``n + i``.
 
+Rungs 1 and 2 run by default in the compiled kernel of :mod:`.compiled` (the same pruning,
+order heuristic and elimination, without Python in the loop); the numpy plans below remain the
+reference engine (``engine="numpy"``) and serve rung 3 and the operation counts.
+
 Plans (pruned factors + compiled elimination) are cached on the model per query *shape* (target,
 intervened and observed variables), so repeated shapes with other values only re-slice and
 re-multiply. :func:`solve_many` additionally evaluates a shape once with the intervened and
@@ -29,11 +33,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from math import prod
+from typing import NamedTuple
 
 import numpy as np
 
-from .batched import CHUNK, batch_plan, solve_batch
 from .discrete import DiscreteSCM
 from .elimination import Contraction, Factor, OpCount, compile_contraction
 from .errors import QueryError, ZeroProbabilityEvidence
@@ -41,14 +46,9 @@ from .query import Query, parse_query
 
 FREE_TABLE_LIMIT = 1 << 16  # largest table (entries) a shape is evaluated with its inputs free
 
-# rough costs (seconds) used by solve_many to choose between its strategies
-_COST_PER_OP = 2e-9  # one multiply or add inside a large einsum
-_COST_PER_STEP = 1e-5  # one einsum call
-_COST_PER_QUERY = 4e-5  # binding, slicing and normalising one query
-_COST_PER_SHAPE_VAR = 2e-5  # compiling a plan, per model variable
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class DiscreteResult:
     """Answer to a discrete query: the distribution of the target, plus how it was computed.
 
@@ -89,30 +89,24 @@ class DiscreteResult:
         return out
 
 
-@dataclass(frozen=True)
-class _Bound:
+class _Bound(NamedTuple):
     """A query resolved against a model: variable ids of the (twin) network and state indices."""
 
     query: Query
     target: int  # id in the network: Y for rungs 1-2, Y* (or a shared Y) for rung 3
     fixed: dict[int, int]  # interventions and evidence
     cut: frozenset[int]  # intervened variables (their factual ids)
-    shape: tuple  # what the plan depends on
 
 
 def _bind(model: DiscreteSCM, q: Query) -> _Bound:
     if q.comparison is not None:
         raise QueryError(f"{q}: tail probabilities (>, <) need a Gaussian model; for a discrete "
                          "target ask for its distribution, e.g. P(Y | ...) or P(Y=1 | ...)")
-    n = model.n
-    y = model.dag.index(q.target)
-    if q.target_value is not None:
-        model.state_index(y, q.target_value)
-    interventions = {model.dag.index(k): model.state_index(model.dag.index(k), v)
-                     for k, v in q.interventions}
-    evidence = {model.dag.index(k): model.state_index(model.dag.index(k), v)
-                for k, v in q.evidence}
-    if q.rung == 3:
+    n, resolve, rung = model.n, model.resolve, q.rung
+    y = resolve(q.target, q.target_value)[0]
+    interventions = dict(resolve(k, v) for k, v in q.interventions)
+    evidence = dict(resolve(k, v) for k, v in q.evidence)
+    if rung == 3:
         star = _star_map(model, interventions)
         fixed = {n + x: v for x, v in interventions.items()} | evidence
         target = star[y]
@@ -123,8 +117,12 @@ def _bind(model: DiscreteSCM, q: Query) -> _Bound:
                                               f"on {model.names[x]}")
         fixed = interventions | evidence
         target = y
-    shape = (q.rung, target, tuple(sorted(interventions)), tuple(sorted(evidence)))
-    return _Bound(query=q, target=target, fixed=fixed, cut=frozenset(interventions), shape=shape)
+    return _Bound(q, target, fixed, frozenset(interventions))
+
+
+def _shape(b: _Bound) -> tuple:
+    """What a plan depends on: rung, target, and which variables are intervened on / observed."""
+    return (b.query.rung, b.target, tuple(sorted(b.cut)), tuple(sorted(b.fixed)))
 
 
 def _star_map(model: DiscreteSCM, interventions: Sequence[int]) -> dict[int, int]:
@@ -191,7 +189,7 @@ def _network(model: DiscreteSCM, b: _Bound) -> tuple[list[Factor], dict[int, int
 def _plan(model: DiscreteSCM, b: _Bound, free: bool) -> Contraction:
     """Compiled contraction for the bound query's shape, cached on the model."""
     determined = b.target in b.fixed
-    key = ("plan", b.shape, free, determined)
+    key = ("plan", _shape(b), free, determined)
     plan = model._cache.get(key)
     if plan is None:
         factors, cards = _network(model, b)
@@ -206,9 +204,10 @@ def _plan(model: DiscreteSCM, b: _Bound, free: bool) -> Contraction:
 
 
 def _finish(model: DiscreteSCM, b: _Bound, table: np.ndarray,
-            plan: Callable[[], Contraction]) -> DiscreteResult:
-    """Normalise the unnormalised target table into a result (or raise on zero evidence)."""
-    total = float(table.sum())
+            plan: Callable[[], Contraction], total: float | None = None) -> DiscreteResult:
+    """Normalise the unnormalised target table (its sum: ``total``, computed when not given)
+    into a result, or raise on zero evidence."""
+    total = float(table.sum()) if total is None else float(total)
     q = b.query
     if not total > 0.0:
         raise ZeroProbabilityEvidence(
@@ -224,9 +223,18 @@ def _finish(model: DiscreteSCM, b: _Bound, table: np.ndarray,
                           probabilities=probs, model_names=model.names, plan=plan)
 
 
-def solve(model: DiscreteSCM, query: str | Query) -> DiscreteResult:
-    """Exact answer to one query (rung 1, 2 or 3) on a discrete SCM."""
-    b = _bind(model, parse_query(query))
+def _compiled_ok(b: _Bound) -> bool:
+    return b.query.rung < 3 and b.target not in b.fixed
+
+
+def solve(model: DiscreteSCM, query: str | Query, engine: str = "compiled") -> DiscreteResult:
+    """Exact answer to one query (rung 1, 2 or 3) on a discrete SCM. ``engine="numpy"`` runs
+    rungs 1-2 on the numpy plans instead of the compiled kernel (same answers; tests use both)."""
+    b = _bind(model, query if isinstance(query, Query) else parse_query(query))
+    if engine == "compiled" and b.target not in b.fixed and b.query.rung < 3:
+        return _compiled_one(model, b)
+    if engine not in ENGINES:
+        raise QueryError(f"engine {engine!r}: choose one of {sorted(ENGINES)}")
     plan = _plan(model, b, free=False)
     return _finish(model, b, plan.evaluate(b.fixed), lambda: plan)
 
@@ -237,7 +245,7 @@ def _by_shape(model: DiscreteSCM, bound: list[_Bound], members: list[int],
     once with the intervened and observed variables free, then looked up."""
     groups: dict[tuple, list[int]] = {}
     for i in members:
-        groups.setdefault((bound[i].shape, bound[i].target in bound[i].fixed), []).append(i)
+        groups.setdefault((_shape(bound[i]), bound[i].target in bound[i].fixed), []).append(i)
     for group in groups.values():
         first = bound[group[0]]
         plan = _plan(model, first, free=False)
@@ -253,44 +261,75 @@ def _by_shape(model: DiscreteSCM, bound: list[_Bound], members: list[int],
                 results[i] = _finish(model, bound[i], plan.evaluate(bound[i].fixed), lambda plan=plan: plan)
 
 
-def _batched(model: DiscreteSCM, bound: list[_Bound], members: list[int],
-             results: list[DiscreteResult | None]) -> None:
-    """Rung-1/2 queries as rows of one contraction over the whole model (:mod:`.batched`)."""
-    for start in range(0, len(members), CHUNK):
-        chunk = members[start : start + CHUNK]
-        table = solve_batch(model, [bound[i].cut for i in chunk], [bound[i].fixed for i in chunk],
-                            [bound[i].target for i in chunk])
-        for row, i in enumerate(chunk):
-            b = bound[i]
-            card = model.cards[b.target]
-            results[i] = _finish(model, b, table[row, :card],
-                                 lambda b=b: _plan(model, b, free=False))
+_KERNEL: list = []  # the compiled module, imported on first use (numba loads slowly)
 
 
-def _batch_is_cheaper(model: DiscreteSCM, bound: list[_Bound], members: list[int]) -> bool:
-    shapes = len({bound[i].shape for i in members})
-    plan = batch_plan(model)
-    rows = len(members) * max(model.cards)
-    batch = (rows * (plan.ops.sums + plan.ops.products) * _COST_PER_OP
-             + len(plan.steps) * _COST_PER_STEP * (1 + len(members) // CHUNK))
-    one_by_one = shapes * model.n * _COST_PER_SHAPE_VAR + len(members) * _COST_PER_QUERY
-    return batch < one_by_one
+def _kernel():
+    if not _KERNEL:
+        from . import compiled
+
+        _KERNEL.append(compiled)
+    return _KERNEL[0]
 
 
-def solve_many(model: DiscreteSCM, queries: Sequence[str | Query]) -> list[DiscreteResult]:
+def _compiled_one(model: DiscreteSCM, b: _Bound) -> DiscreteResult:
+    """One rung-1/2 query in the compiled kernel, through a row buffer kept on the model."""
+    k = _kernel()
+    ints, cpts = k.flat_model(model)
+    row = model._cache.get("row")
+    if row is None:
+        row = model._cache["row"] = np.full((1, model.n + 1), -1, dtype=np.int64)
+    flat = row[0]
+    flat[0] = b.target
+    for v, x in b.fixed.items():
+        flat[v + 1] = x + k.CUT if v in b.cut else x
+    try:
+        probs, totals = k.solve_batch(ints, cpts, row)
+    finally:
+        flat[:] = -1
+    if not totals[0] > 0.0:
+        _finish(model, b, probs[0], None, total=0.0)  # raises ZeroProbabilityEvidence
+    y = b.target
+    return DiscreteResult(b.query, model.names[y], model.states[y], probs[0, : model.cards[y]],
+                          model.names, partial(_plan, model, b, False))
+
+
+def _compiled(model: DiscreteSCM, bound: list[_Bound], members: list[int],
+              results: list[DiscreteResult | None]) -> None:
+    """Rung-1/2 queries with a free target, all in one call of the compiled kernel."""
+    k = _kernel()
+    rows = k.query_rows(model.n, [(bound[i].target, bound[i].fixed, bound[i].cut) for i in members])
+    probs, totals = k.solve_batch(*k.flat_model(model), rows)
+    names, states, cards = model.names, model.states, model.cards
+    for row, i in enumerate(members):
+        b = bound[i]
+        if not totals[row] > 0.0:
+            _finish(model, b, probs[row], None, total=0.0)  # raises ZeroProbabilityEvidence
+        y = b.target
+        results[i] = DiscreteResult(b.query, names[y], states[y], probs[row, : cards[y]], names,
+                                    partial(_plan, model, b, False))
+
+
+# rung-1/2 engines of solve_many: the compiled kernel (default) or numpy plans grouped by shape
+ENGINES = {"compiled": _compiled, "numpy": _by_shape}
+
+
+def solve_many(model: DiscreteSCM, queries: Sequence[str | Query],
+               engine: str = "compiled") -> list[DiscreteResult]:
     """Exact answers to many queries on one model, sharing work between them.
 
-    Rung-1/2 queries are answered together as one batched contraction over the whole model when
-    its estimated arithmetic is cheaper than eliminating them query by query (small and mid-size
-    models); otherwise, and for rung 3, queries of one shape share one compiled plan."""
+    Rung-1/2 queries go to ``ENGINES[engine]``: by default all of them in one call of the
+    compiled kernel (:mod:`.compiled`). Rung 3, targets fixed by their evidence, and the
+    ``numpy`` engine group queries by shape: one compiled plan per shape, and shapes asked
+    several times are evaluated once with their inputs free, then looked up."""
+    if engine not in ENGINES:
+        raise QueryError(f"engine {engine!r}: choose one of {sorted(ENGINES)}")
     bound = [_bind(model, parse_query(q)) for q in queries]
     results: list[DiscreteResult | None] = [None] * len(bound)
-    low = [i for i, b in enumerate(bound) if b.query.rung < 3]
-    if len(low) > 1 and _batch_is_cheaper(model, bound, low):
-        _batched(model, bound, low, results)
-    else:
-        _by_shape(model, bound, low, results)
-    _by_shape(model, bound, [i for i, b in enumerate(bound) if b.query.rung == 3], results)
+    fast = [i for i, b in enumerate(bound) if _compiled_ok(b)]
+    if fast:
+        ENGINES[engine](model, bound, fast, results)
+    _by_shape(model, bound, [i for i, b in enumerate(bound) if results[i] is None], results)
     return results  # type: ignore[return-value]
 
 

@@ -1,0 +1,352 @@
+"""Compiled variable elimination for rung-1/2 discrete queries (numba), the engine's fast path.
+
+The numpy engine (:mod:`.elimination`, :mod:`.discrete_inference`) spends most of a query's
+time in Python: building the pruned network, choosing the order, and one ``einsum`` call per
+eliminated variable (``bench/inference.py`` profiles). This module runs the same algorithm for
+a whole batch of queries inside one compiled call:
+
+1. *pruning*: the target and the evidence and their ancestors in the mutilated graph (intervened
+   nodes keep no CPT; their value enters through their children's CPTs);
+2. *factors*: each relevant CPT sliced at the observed and intervened values;
+3. *order*: greedy min-fill on the factors' interaction graph (ties: smaller table, lower id),
+   the heuristic of :func:`.elimination.compile_contraction`;
+4. *elimination*: for each variable, the product of the factors that mention it, summed over it
+   (an odometer over the union of their scopes);
+5. the product of what is left: the unnormalised ``P(Y = k, e | do(x))``.
+
+The numpy engine stays the reference: tests compare both with brute-force enumeration and
+pgmpy, and it still serves rung 3 (twin networks), operation counts and ``Contraction`` plans.
+Models are passed as flat arrays (:func:`flat_model`); a query is ``(target, values, cut)`` with
+``values[v] = -1`` for free variables.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from .discrete import DiscreteSCM
+
+CUT = 1 << 30  # a query row holds x + CUT for a variable intervened on with value x
+
+
+def flat_model(model: DiscreteSCM) -> tuple[np.ndarray, np.ndarray]:
+    """The model as two flat arrays, cached on it: ``ints = [n, cards (n), parent_ptr (n+1),
+    cpt_ptr (n+1), parents...]`` and all CPTs concatenated (few arguments: numba's dispatch
+    costs per argument, and a one-query call must stay cheap)."""
+    if "flat" not in model._cache:
+        n = model.n
+        pptr = np.zeros(n + 1, dtype=np.int64)
+        pptr[1:] = np.cumsum([len(p) for p in model.parents])
+        cptr = np.zeros(n + 1, dtype=np.int64)
+        cptr[1:] = np.cumsum([c.size for c in model.cpts])
+        parents = [p for pa in model.parents for p in pa]
+        ints = np.array([n, *model.cards, *pptr, *cptr, *parents], dtype=np.int64)
+        cpts = np.concatenate([np.ascontiguousarray(c, dtype=np.float64).ravel() for c in model.cpts])
+        model._cache["flat"] = (ints, cpts)
+    return model._cache["flat"]
+
+
+def query_rows(n: int, queries: list[tuple[int, dict[int, int], frozenset[int]]]) -> np.ndarray:
+    """``(B, n+1)`` rows ``[target, value of each variable]``: -1 free, x observed, x + CUT
+    intervened."""
+    rows = np.full((len(queries), n + 1), -1, dtype=np.int64)
+    for r, (target, fixed, cut) in enumerate(queries):
+        rows[r, 0] = target
+        for v, x in fixed.items():
+            rows[r, v + 1] = x + CUT if v in cut else x
+    return rows
+
+
+@njit(cache=True)
+def _relevant(target, values, cut, pptr, parents, rel, stack):
+    """Mark factor nodes in ``rel``: ancestors of the target and the observed nodes, not through
+    intervened nodes (which own no factor)."""
+    n = rel.size
+    rel[:] = False
+    top = 0
+    stack[top] = target
+    top += 1
+    for v in range(n):
+        if values[v] >= 0 and not cut[v]:
+            stack[top] = v
+            top += 1
+    while top > 0:
+        top -= 1
+        v = stack[top]
+        if cut[v] or rel[v]:
+            continue
+        rel[v] = True
+        for j in range(pptr[v], pptr[v + 1]):
+            stack[top] = parents[j]
+            top += 1
+
+
+@njit(cache=True)
+def _grow(pool, used, need):
+    if used + need <= pool.size:
+        return pool
+    bigger = np.empty(max(2 * pool.size, used + need), np.float64)
+    bigger[:used] = pool[:used]
+    return bigger
+
+
+@njit(cache=True)
+def _score(u, k, adj, present, cards, ids):
+    """Min-fill key of eliminating local variable ``u``: (fill-in edges, table size)."""
+    fill = 0
+    size = cards[ids[u]]
+    for a in range(k):
+        if adj[u, a] and present[a]:
+            size *= cards[ids[a]]
+            for b in range(a + 1, k):
+                if adj[u, b] and present[b] and not adj[a, b]:
+                    fill += 1
+    return fill, size
+
+
+@njit(cache=True)
+def _solve_one(target, values, cut, cards, pptr, parents, cptr, cpts, out, w, pool):
+    """Unnormalised ``P(target, e | do)`` into ``out``; ``w`` holds scratch arrays (see
+    :func:`solve_batch`), ``pool`` the factor tables (returned, as it may grow)."""
+    (rel, stack, fscope, flen, fstart, alive, tmp, tmp2, tmp3, loc, ids, adj, present, fill,
+     size, dirty, union, inunion, used_f, st, idx, isfree) = w
+    n = cards.size
+    _relevant(target, values, cut, pptr, parents, rel, stack)
+    used = 0
+    nf = 0
+    # ---- relevant CPTs, sliced at the observed and intervened values
+    for v in range(n):
+        if not rel[v]:
+            continue
+        k = pptr[v + 1] - pptr[v] + 1
+        for j in range(k - 1):
+            tmp[j] = parents[pptr[v] + j]  # the family, CPT axis order
+        tmp[k - 1] = v
+        base = cptr[v]
+        s = 1
+        m = 0
+        for j in range(k - 1, -1, -1):
+            x = tmp[j]
+            if values[x] >= 0:
+                base += values[x] * s
+            else:
+                m += 1
+            s *= cards[x]
+        # free axes in axis order, with their strides in the CPT
+        q = 0
+        s = 1
+        for j in range(k - 1, -1, -1):
+            x = tmp[j]
+            if values[x] < 0:
+                q += 1
+                fscope[nf, m - q] = x
+                tmp2[m - q] = s
+            s *= cards[x]
+        size_f = 1
+        for a in range(m):
+            size_f *= cards[fscope[nf, a]]
+            tmp3[a] = 0
+        flen[nf] = m
+        pool = _grow(pool, used, size_f)
+        fstart[nf] = used
+        src = base
+        for t in range(size_f):
+            pool[used + t] = cpts[src]
+            pos = m - 1
+            while pos >= 0:
+                tmp3[pos] += 1
+                src += tmp2[pos]
+                if tmp3[pos] < cards[fscope[nf, pos]]:
+                    break
+                src -= tmp2[pos] * cards[fscope[nf, pos]]
+                tmp3[pos] = 0
+                pos -= 1
+        used += size_f
+        alive[nf] = True
+        nf += 1
+    # ---- interaction graph of the free variables, relabelled 0..k-1
+    k = 0
+    for f in range(nf):
+        for a in range(flen[f]):
+            x = fscope[f, a]
+            if loc[x] < 0:
+                loc[x] = k
+                ids[k] = x
+                k += 1
+    for a in range(k):
+        for b in range(k):
+            adj[a, b] = False
+        present[a] = True
+    for f in range(nf):
+        for a in range(flen[f]):
+            for b in range(flen[f]):
+                if a != b:
+                    adj[loc[fscope[f, a]], loc[fscope[f, b]]] = True
+    lt = loc[target]
+    remaining = k - 1 if lt >= 0 else k
+    for u in range(k):
+        fill[u], size[u] = _score(u, k, adj, present, cards, ids)
+    while remaining > 0:
+        # ---- greedy min-fill choice (ties: smaller table, then lower variable id)
+        lv = -1
+        for u in range(k):
+            if not present[u] or u == lt:
+                continue
+            if (lv < 0 or fill[u] < fill[lv] or (fill[u] == fill[lv] and size[u] < size[lv])
+                    or (fill[u] == fill[lv] and size[u] == size[lv] and ids[u] < ids[lv])):
+                lv = u
+        v = ids[lv]
+        # ---- multiply the factors mentioning v and sum v out (v innermost)
+        nu = 0
+        nuf = 0
+        for f in range(nf):
+            if not alive[f]:
+                continue
+            has = False
+            for a in range(flen[f]):
+                if fscope[f, a] == v:
+                    has = True
+            if not has:
+                continue
+            used_f[nuf] = f
+            nuf += 1
+            for a in range(flen[f]):
+                x = fscope[f, a]
+                if x != v and not inunion[x]:
+                    inunion[x] = True
+                    union[nu] = x
+                    nu += 1
+        union[nu] = v
+        nu += 1
+        total = 1
+        for p in range(nu):
+            total *= cards[union[p]]
+            tmp3[p] = 0
+            if p < nu - 1:
+                inunion[union[p]] = False
+        for i in range(nuf):
+            f = used_f[i]
+            idx[i] = 0
+            for p in range(nu):
+                st[i, p] = 0
+            s = 1
+            for a in range(flen[f] - 1, -1, -1):
+                x = fscope[f, a]
+                for p in range(nu):
+                    if union[p] == x:
+                        st[i, p] = s
+                s *= cards[x]
+        cv = cards[v]
+        out_size = total // cv
+        pool = _grow(pool, used, out_size)
+        start = used
+        # odometer over the output axes; v (the last union axis) summed in the inner loop
+        last = nu - 1
+        for t in range(out_size):
+            acc = 0.0
+            for j in range(cv):
+                prod = 1.0
+                for i in range(nuf):
+                    prod *= pool[fstart[used_f[i]] + idx[i] + j * st[i, last]]
+                acc += prod
+            pool[start + t] = acc
+            pos = last - 1
+            while pos >= 0:
+                tmp3[pos] += 1
+                for i in range(nuf):
+                    idx[i] += st[i, pos]
+                if tmp3[pos] < cards[union[pos]]:
+                    break
+                for i in range(nuf):
+                    idx[i] -= st[i, pos] * cards[union[pos]]
+                tmp3[pos] = 0
+                pos -= 1
+        used += out_size
+        for i in range(nuf):
+            alive[used_f[i]] = False
+        for p in range(nu - 1):
+            fscope[nf, p] = union[p]
+        flen[nf] = nu - 1
+        fstart[nf] = start
+        alive[nf] = True
+        nf += 1
+        # ---- update the graph: v's neighbours become a clique; rescore what changed
+        for a in range(k):
+            dirty[a] = False
+        for a in range(k):
+            if adj[lv, a] and present[a]:
+                dirty[a] = True
+                for b in range(k):
+                    if b != a and adj[lv, b] and present[b]:
+                        adj[a, b] = True
+        present[lv] = False
+        for a in range(k):
+            if dirty[a]:
+                for b in range(k):
+                    if adj[a, b] and present[b]:
+                        isfree[b] = True  # neighbours of changed vertices: fill may change
+        for a in range(k):
+            if present[a] and (dirty[a] or isfree[a]):
+                fill[a], size[a] = _score(a, k, adj, present, cards, ids)
+            isfree[a] = False
+        remaining -= 1
+    for a in range(k):
+        loc[ids[a]] = -1
+    # ---- product of what is left (scopes within {target})
+    for t in range(cards[target]):
+        out[t] = 1.0
+    for f in range(nf):
+        if not alive[f]:
+            continue
+        if flen[f] == 0:
+            for t in range(cards[target]):
+                out[t] *= pool[fstart[f]]
+        else:
+            for t in range(cards[target]):
+                out[t] *= pool[fstart[f] + t]
+    return pool
+
+
+@njit(cache=True)
+def solve_batch(ints, cpts, rows):
+    """``(probabilities (B, K), totals (B,))`` for the ``B`` rung-1/2 queries of
+    :func:`query_rows` on the model of :func:`flat_model`: ``totals[b] = P(e_b | do_b)`` up to
+    the rounding of the CPTs, ``probabilities[b, k] = P(Y_b = k | e_b, do_b)`` (zero past the
+    target's cardinality; all zero when ``totals[b]`` is zero). Targets must be free."""
+    n = ints[0]
+    cards = ints[1 : n + 1]
+    pptr = ints[n + 1 : 2 * n + 2]
+    cptr = ints[2 * n + 2 : 3 * n + 3]
+    parents = ints[3 * n + 3 :]
+    kmax = 0
+    for v in range(n):
+        kmax = max(kmax, cards[v])
+    out = np.zeros((rows.shape[0], kmax), np.float64)
+    totals = np.zeros(rows.shape[0], np.float64)
+    values = np.empty(n, np.int64)
+    cut = np.zeros(n, np.bool_)
+    maxf = 2 * n + 2
+    w = (np.zeros(n, np.bool_), np.empty(n + parents.size + 1, np.int64),
+         np.empty((maxf, n + 1), np.int64), np.zeros(maxf, np.int64), np.zeros(maxf, np.int64),
+         np.zeros(maxf, np.bool_), np.empty(n + 1, np.int64), np.empty(n + 1, np.int64),
+         np.zeros(n + 1, np.int64), np.full(n, -1, np.int64), np.empty(n, np.int64),
+         np.zeros((n, n), np.bool_), np.zeros(n, np.bool_), np.zeros(n, np.int64),
+         np.zeros(n, np.int64), np.zeros(n, np.bool_), np.empty(n + 1, np.int64),
+         np.zeros(n, np.bool_), np.empty(maxf, np.int64), np.zeros((maxf, n + 1), np.int64),
+         np.zeros(maxf, np.int64), np.zeros(n, np.bool_))
+    pool = np.empty(4096, np.float64)
+    for i in range(rows.shape[0]):
+        for v in range(n):
+            x = rows[i, v + 1]
+            cut[v] = x >= CUT
+            values[v] = x - CUT if x >= CUT else x
+        pool = _solve_one(rows[i, 0], values, cut, cards, pptr, parents, cptr, cpts, out[i], w, pool)
+        total = 0.0
+        for t in range(kmax):
+            total += out[i, t]
+        totals[i] = total
+        if total > 0.0:
+            for t in range(kmax):
+                out[i, t] /= total
+    return out, totals
