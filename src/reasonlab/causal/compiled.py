@@ -106,11 +106,133 @@ def _score(u, k, adj, present, cards, ids):
 
 
 @njit(cache=True)
+def _popcount(x):
+    x = x - ((x >> np.uint64(1)) & np.uint64(0x5555555555555555))
+    x = (x & np.uint64(0x3333333333333333)) + ((x >> np.uint64(2)) & np.uint64(0x3333333333333333))
+    x = (x + (x >> np.uint64(4))) & np.uint64(0x0F0F0F0F0F0F0F0F)
+    return (x * np.uint64(0x0101010101010101)) >> np.uint64(56)
+
+
+@njit(cache=True)
+def _lowest(x):
+    """Index of the lowest set bit of a non-zero mask."""
+    return _popcount((x & (~x + np.uint64(1))) - np.uint64(1))
+
+
+@njit(cache=True)
+def _score_bits(u, masks, cards, ids):
+    """Min-fill key of eliminating local variable ``u``: (fill-in edges, table size)."""
+    nb = masks[u]
+    fill = np.uint64(0)
+    size = cards[ids[u]]
+    rest = nb
+    while rest:
+        a = _lowest(rest)
+        rest &= rest - np.uint64(1)
+        fill += _popcount(nb & ~masks[a])
+        size *= cards[ids[a]]
+    # each neighbour a counts itself (a is in nb, not in masks[a]); pairs counted twice
+    return (np.int64(fill) - np.int64(_popcount(nb))) // 2, size
+
+
+@njit(cache=True)
+def _order_bits(k, lt, fscope, flen, nf, loc, ids, cards, order, masks, fill, size):
+    """Greedy min-fill order (ties: smaller table, lower variable id) of the ``k <= 64`` local
+    variables except the target ``lt``, on adjacency bitmasks; rescoring only the vertices
+    whose neighbourhood, or whose neighbours' adjacency, changed."""
+    one = np.uint64(1)
+    for a in range(k):
+        masks[a] = np.uint64(0)
+    for f in range(nf):
+        for a in range(flen[f]):
+            la = loc[fscope[f, a]]
+            for b in range(flen[f]):
+                lb = loc[fscope[f, b]]
+                if la != lb:
+                    masks[la] |= one << np.uint64(lb)
+    alive = np.uint64(0)
+    for a in range(k):
+        alive |= one << np.uint64(a)
+    for u in range(k):
+        fill[u], size[u] = _score_bits(u, masks, cards, ids)
+    steps = k - 1 if lt >= 0 else k
+    for step in range(steps):
+        lv = -1
+        for u in range(k):
+            if not (alive >> np.uint64(u)) & one or u == lt:
+                continue
+            if (lv < 0 or fill[u] < fill[lv] or (fill[u] == fill[lv] and size[u] < size[lv])
+                    or (fill[u] == fill[lv] and size[u] == size[lv] and ids[u] < ids[lv])):
+                lv = u
+        order[step] = lv
+        bit = one << np.uint64(lv)
+        alive &= ~bit
+        nb = masks[lv]
+        touched = np.uint64(0)
+        rest = nb
+        while rest:
+            a = _lowest(rest)
+            rest &= rest - one
+            masks[a] = (masks[a] | nb) & ~(one << np.uint64(a)) & ~bit
+            touched |= masks[a]
+        touched = (touched | nb) & alive
+        while touched:
+            a = _lowest(touched)
+            touched &= touched - one
+            fill[a], size[a] = _score_bits(a, masks, cards, ids)
+
+
+@njit(cache=True)
+def _order_matrix(k, lt, fscope, flen, nf, loc, ids, cards, order, adj, present, fill, size,
+                  dirty, mark):
+    """:func:`_order_bits` on a boolean adjacency matrix, for more than 64 variables."""
+    for a in range(k):
+        for b in range(k):
+            adj[a, b] = False
+        present[a] = True
+    for f in range(nf):
+        for a in range(flen[f]):
+            for b in range(flen[f]):
+                if a != b:
+                    adj[loc[fscope[f, a]], loc[fscope[f, b]]] = True
+    for u in range(k):
+        fill[u], size[u] = _score(u, k, adj, present, cards, ids)
+    steps = k - 1 if lt >= 0 else k
+    for step in range(steps):
+        lv = -1
+        for u in range(k):
+            if not present[u] or u == lt:
+                continue
+            if (lv < 0 or fill[u] < fill[lv] or (fill[u] == fill[lv] and size[u] < size[lv])
+                    or (fill[u] == fill[lv] and size[u] == size[lv] and ids[u] < ids[lv])):
+                lv = u
+        order[step] = lv
+        for a in range(k):
+            dirty[a] = False
+        for a in range(k):
+            if adj[lv, a] and present[a]:
+                dirty[a] = True
+                for b in range(k):
+                    if b != a and adj[lv, b] and present[b]:
+                        adj[a, b] = True
+        present[lv] = False
+        for a in range(k):
+            if dirty[a]:
+                for b in range(k):
+                    if adj[a, b] and present[b]:
+                        mark[b] = True
+        for a in range(k):
+            if present[a] and (dirty[a] or mark[a]):
+                fill[a], size[a] = _score(a, k, adj, present, cards, ids)
+            mark[a] = False
+
+
+@njit(cache=True)
 def _solve_one(target, values, cut, cards, pptr, parents, cptr, cpts, out, w, pool):
     """Unnormalised ``P(target, e | do)`` into ``out``; ``w`` holds scratch arrays (see
     :func:`solve_batch`), ``pool`` the factor tables (returned, as it may grow)."""
     (rel, stack, fscope, flen, fstart, alive, tmp, tmp2, tmp3, loc, ids, adj, present, fill,
-     size, dirty, union, inunion, used_f, st, idx, isfree) = w
+     size, dirty, union, inunion, used_f, st, idx, isfree, order, masks) = w
     n = cards.size
     _relevant(target, values, cut, pptr, parents, rel, stack)
     used = 0
@@ -174,29 +296,15 @@ def _solve_one(target, values, cut, cards, pptr, parents, cptr, cpts, out, w, po
                 loc[x] = k
                 ids[k] = x
                 k += 1
-    for a in range(k):
-        for b in range(k):
-            adj[a, b] = False
-        present[a] = True
-    for f in range(nf):
-        for a in range(flen[f]):
-            for b in range(flen[f]):
-                if a != b:
-                    adj[loc[fscope[f, a]], loc[fscope[f, b]]] = True
     lt = loc[target]
     remaining = k - 1 if lt >= 0 else k
-    for u in range(k):
-        fill[u], size[u] = _score(u, k, adj, present, cards, ids)
-    while remaining > 0:
-        # ---- greedy min-fill choice (ties: smaller table, then lower variable id)
-        lv = -1
-        for u in range(k):
-            if not present[u] or u == lt:
-                continue
-            if (lv < 0 or fill[u] < fill[lv] or (fill[u] == fill[lv] and size[u] < size[lv])
-                    or (fill[u] == fill[lv] and size[u] == size[lv] and ids[u] < ids[lv])):
-                lv = u
-        v = ids[lv]
+    if k <= 64:
+        _order_bits(k, lt, fscope, flen, nf, loc, ids, cards, order, masks, fill, size)
+    else:
+        _order_matrix(k, lt, fscope, flen, nf, loc, ids, cards, order, adj, present, fill, size,
+                      dirty, isfree)
+    for step in range(remaining):
+        v = ids[order[step]]
         # ---- multiply the factors mentioning v and sum v out (v innermost)
         nu = 0
         nuf = 0
@@ -271,26 +379,6 @@ def _solve_one(target, values, cut, cards, pptr, parents, cptr, cpts, out, w, po
         fstart[nf] = start
         alive[nf] = True
         nf += 1
-        # ---- update the graph: v's neighbours become a clique; rescore what changed
-        for a in range(k):
-            dirty[a] = False
-        for a in range(k):
-            if adj[lv, a] and present[a]:
-                dirty[a] = True
-                for b in range(k):
-                    if b != a and adj[lv, b] and present[b]:
-                        adj[a, b] = True
-        present[lv] = False
-        for a in range(k):
-            if dirty[a]:
-                for b in range(k):
-                    if adj[a, b] and present[b]:
-                        isfree[b] = True  # neighbours of changed vertices: fill may change
-        for a in range(k):
-            if present[a] and (dirty[a] or isfree[a]):
-                fill[a], size[a] = _score(a, k, adj, present, cards, ids)
-            isfree[a] = False
-        remaining -= 1
     for a in range(k):
         loc[ids[a]] = -1
     # ---- product of what is left (scopes within {target})
@@ -308,12 +396,21 @@ def _solve_one(target, values, cut, cards, pptr, parents, cptr, cpts, out, w, po
     return pool
 
 
-@njit(cache=True)
-def solve_batch(ints, cpts, rows):
+def solve_batch(ints: np.ndarray, cpts: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``(probabilities (B, K), totals (B,))`` for the ``B`` rung-1/2 queries of
     :func:`query_rows` on the model of :func:`flat_model`: ``totals[b] = P(e_b | do_b)`` up to
     the rounding of the CPTs, ``probabilities[b, k] = P(Y_b = k | e_b, do_b)`` (zero past the
     target's cardinality; all zero when ``totals[b]`` is zero). Targets must be free."""
+    n = int(ints[0])
+    out = np.empty((rows.shape[0], int(ints[1 : n + 1].max()) + 1))
+    solve_into(ints, cpts, rows, out)
+    return out[:, :-1], out[:, -1]
+
+
+@njit(cache=True)
+def solve_into(ints, cpts, rows, result):
+    """:func:`solve_batch` writing into ``result (B, K+1)``: probabilities, then the total
+    (returning nothing saves boxing arrays: a one-query call must stay cheap)."""
     n = ints[0]
     cards = ints[1 : n + 1]
     pptr = ints[n + 1 : 2 * n + 2]
@@ -322,31 +419,44 @@ def solve_batch(ints, cpts, rows):
     kmax = 0
     for v in range(n):
         kmax = max(kmax, cards[v])
-    out = np.zeros((rows.shape[0], kmax), np.float64)
-    totals = np.zeros(rows.shape[0], np.float64)
-    values = np.empty(n, np.int64)
-    cut = np.zeros(n, np.bool_)
+    out = result[:, :kmax]
     maxf = 2 * n + 2
-    w = (np.zeros(n, np.bool_), np.empty(n + parents.size + 1, np.int64),
-         np.empty((maxf, n + 1), np.int64), np.zeros(maxf, np.int64), np.zeros(maxf, np.int64),
-         np.zeros(maxf, np.bool_), np.empty(n + 1, np.int64), np.empty(n + 1, np.int64),
-         np.zeros(n + 1, np.int64), np.full(n, -1, np.int64), np.empty(n, np.int64),
-         np.zeros((n, n), np.bool_), np.zeros(n, np.bool_), np.zeros(n, np.int64),
-         np.zeros(n, np.int64), np.zeros(n, np.bool_), np.empty(n + 1, np.int64),
-         np.zeros(n, np.bool_), np.empty(maxf, np.int64), np.zeros((maxf, n + 1), np.int64),
-         np.zeros(maxf, np.int64), np.zeros(n, np.bool_))
-    pool = np.empty(4096, np.float64)
+    # scratch: three buffers carved into views (one allocation each, not two dozen)
+    sizes = (n + parents.size + 1, maxf * (n + 1), maxf, maxf, n + 1, n + 1, n + 1, n, n, n, n,
+             n + 1, maxf, maxf * (n + 1), maxf, n, n)
+    ibuf = np.zeros(sum(sizes), np.int64)
+    views = []
+    at = 0
+    for size in sizes:
+        views.append(ibuf[at : at + size])
+        at += size
+    (stack, fscope, flen, fstart, tmp, tmp2, tmp3, loc, ids, fill, size_, union, used_f, st, idx,
+     order, values) = views
+    fscope = fscope.reshape((maxf, n + 1))
+    st = st.reshape((maxf, n + 1))
+    loc[:] = -1
+    bbuf = np.zeros(n * n + 7 * n + maxf, np.bool_)
+    rel, present, dirty, inunion, isfree, cut = (bbuf[0:n], bbuf[n : 2 * n], bbuf[2 * n : 3 * n],
+                                                 bbuf[3 * n : 4 * n], bbuf[4 * n : 5 * n],
+                                                 bbuf[5 * n : 6 * n])
+    alive = bbuf[6 * n : 6 * n + maxf]
+    adj = bbuf[6 * n + maxf : 6 * n + maxf + n * n].reshape((n, n))
+    masks = np.zeros(max(n, 64), np.uint64)
+    w = (rel, stack, fscope, flen, fstart, alive, tmp, tmp2, tmp3, loc, ids, adj, present, fill,
+         size_, dirty, union, inunion, used_f, st, idx, isfree, order, masks)
+    pool = np.empty(512, np.float64)
     for i in range(rows.shape[0]):
         for v in range(n):
             x = rows[i, v + 1]
             cut[v] = x >= CUT
             values[v] = x - CUT if x >= CUT else x
+        for t in range(kmax):
+            out[i, t] = 0.0
         pool = _solve_one(rows[i, 0], values, cut, cards, pptr, parents, cptr, cpts, out[i], w, pool)
         total = 0.0
         for t in range(kmax):
             total += out[i, t]
-        totals[i] = total
+        result[i, kmax] = total
         if total > 0.0:
             for t in range(kmax):
                 out[i, t] /= total
-    return out, totals

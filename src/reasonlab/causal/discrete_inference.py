@@ -35,6 +35,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from math import prod
+from threading import Lock
 from typing import NamedTuple
 
 import numpy as np
@@ -102,22 +103,26 @@ def _bind(model: DiscreteSCM, q: Query) -> _Bound:
     if q.comparison is not None:
         raise QueryError(f"{q}: tail probabilities (>, <) need a Gaussian model; for a discrete "
                          "target ask for its distribution, e.g. P(Y | ...) or P(Y=1 | ...)")
-    n, resolve, rung = model.n, model.resolve, q.rung
+    resolve = model.resolve
     y = resolve(q.target, q.target_value)[0]
-    interventions = dict(resolve(k, v) for k, v in q.interventions)
-    evidence = dict(resolve(k, v) for k, v in q.evidence)
-    if rung == 3:
+    interventions: dict[int, int] = {}
+    for k, v in q.counterfactual or q.do:
+        x, s = resolve(k, v)
+        interventions[x] = s
+    evidence: dict[int, int] = {}
+    for k, v in q.evidence:
+        x, s = resolve(k, v)
+        evidence[x] = s
+    if q.counterfactual:
+        n = model.n
         star = _star_map(model, interventions)
         fixed = {n + x: v for x, v in interventions.items()} | evidence
-        target = star[y]
-    else:
-        for x, v in interventions.items():
-            if x in evidence and evidence.pop(x) != v:
-                raise ZeroProbabilityEvidence(f"{q}: the evidence contradicts the intervention "
-                                              f"on {model.names[x]}")
-        fixed = interventions | evidence
-        target = y
-    return _Bound(q, target, fixed, frozenset(interventions))
+        return _Bound(q, star[y], fixed, frozenset(interventions))
+    for x, v in interventions.items():
+        if x in evidence and evidence.pop(x) != v:
+            raise ZeroProbabilityEvidence(f"{q}: the evidence contradicts the intervention "
+                                          f"on {model.names[x]}")
+    return _Bound(q, y, interventions | evidence, frozenset(interventions))
 
 
 def _shape(b: _Bound) -> tuple:
@@ -273,25 +278,32 @@ def _kernel():
 
 
 def _compiled_one(model: DiscreteSCM, b: _Bound) -> DiscreteResult:
-    """One rung-1/2 query in the compiled kernel, through a row buffer kept on the model."""
-    k = _kernel()
-    ints, cpts = k.flat_model(model)
-    row = model._cache.get("row")
-    if row is None:
-        row = model._cache["row"] = np.full((1, model.n + 1), -1, dtype=np.int64)
-    flat = row[0]
-    flat[0] = b.target
-    for v, x in b.fixed.items():
-        flat[v + 1] = x + k.CUT if v in b.cut else x
-    try:
-        probs, totals = k.solve_batch(ints, cpts, row)
-    finally:
-        flat[:] = -1
-    if not totals[0] > 0.0:
-        _finish(model, b, probs[0], None, total=0.0)  # raises ZeroProbabilityEvidence
+    """One rung-1/2 query in the compiled kernel, through buffers kept on the model (this is
+    the hot path of ``query``: every microsecond of Python here shows in the benchmark)."""
+    state = model._cache.get("one")
+    if state is None:
+        k = _kernel()
+        row = np.full((1, model.n + 1), -1, dtype=np.int64)
+        state = model._cache["one"] = (k.solve_into, *k.flat_model(model), row, row[0],
+                                       np.empty((1, max(model.cards) + 1)), k.CUT, Lock())
+    solve_into, ints, cpts, row, flat, result, cut_offset, lock = state
+    cut = b.cut
     y = b.target
-    return DiscreteResult(b.query, model.names[y], model.states[y], probs[0, : model.cards[y]],
-                          model.names, partial(_plan, model, b, False))
+    with lock:  # the buffers are shared by every thread querying this model
+        flat[0] = y
+        for v, x in b.fixed.items():
+            flat[v + 1] = x + cut_offset if v in cut else x
+        try:
+            solve_into(ints, cpts, row, result)
+        finally:
+            for v in b.fixed:
+                flat[v + 1] = -1
+        total = result[0, -1]
+        probs = result[0, : model.cards[y]].copy()
+    if not total > 0.0:
+        _finish(model, b, probs, None, total=0.0)  # raises ZeroProbabilityEvidence
+    return DiscreteResult(b.query, model.names[y], model.states[y], probs, model.names,
+                          partial(_plan, model, b, False))
 
 
 def _compiled(model: DiscreteSCM, bound: list[_Bound], members: list[int],

@@ -100,3 +100,22 @@ def test_both_engines_match_enumeration(engine):
             np.testing.assert_allclose(solve(model, q, engine=engine).probabilities, e, rtol=0,
                                        atol=1e-12, err_msg=str(q))
             assert r.ops == query(model, q).ops
+
+
+def test_compiled_engine_on_large_relevant_sets():
+    """More than 64 free variables in one query takes the kernel's matrix ordering path; a
+    ladder DAG (parents i-1 and i-2, treewidth 2) keeps the numpy reference cheap."""
+    from reasonlab.causal import DAG, DiscreteSCM
+    from reasonlab.causal.discrete_inference import solve, solve_many
+
+    n = 90
+    rng = np.random.default_rng(3)
+    parents = tuple(tuple(range(max(0, i - 2), i)) for i in range(n))
+    cpts = tuple(rng.dirichlet([1.0, 1.0], size=(2,) * len(pa) or None) for pa in parents)
+    model = DiscreteSCM(dag=DAG(names=tuple(f"v{i}" for i in range(n)), parents=parents),
+                        states=(("0", "1"),) * n, cpts=cpts)
+    qs = ["P(v89 | v0=1)", "P(v88 | do(v3=0), v10=1)", "P(v70)", "P(v89 | v45=0, v2=1)"]
+    for q, r in zip(qs, solve_many(model, qs), strict=True):
+        expected = solve(model, q, engine="numpy").probabilities
+        np.testing.assert_allclose(r.probabilities, expected, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(solve(model, q).probabilities, expected, rtol=0, atol=1e-12)
