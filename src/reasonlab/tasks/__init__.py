@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..config import ConfigError, validate
-from .base import SPLITS, Example, Score, Task, item_seed
+from .base import SPLITS, Example, Score, Sizes, Task, item_seed
 
 TASKS: dict[str, Task] = {}
 
@@ -36,8 +36,8 @@ def task_config(data: dict[str, Any], source: str = "config") -> tuple[Task, Any
 
 
 def _load_builtin() -> None:
-    from . import causal_qa  # noqa: F401  (registers itself)
+    from . import boolean_world, causal_qa  # noqa: F401  (they register themselves)
 
 
-__all__ = ["SPLITS", "TASKS", "Example", "Score", "Task", "get_task", "item_seed", "register",
+__all__ = ["SPLITS", "TASKS", "Example", "Score", "Sizes", "Task", "get_task", "item_seed", "register",
            "task_config"]

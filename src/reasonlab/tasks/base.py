@@ -18,12 +18,22 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from ..rewards.score import Score
 
 SPLITS = ("train", "dev", "test")
 _SPLIT_CODE = {name: i for i, name in enumerate(SPLITS)}
+
+
+class Sizes(BaseModel):
+    """A count per split."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    train: int = Field(ge=0)
+    dev: int = Field(ge=0)
+    test: int = Field(ge=0)
 
 
 @dataclass(frozen=True)

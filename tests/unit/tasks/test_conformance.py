@@ -22,6 +22,11 @@ TINY = {
                    "rungs": {1: 1, 2: 1, 3: 1}, "n_evidence": [0, 1], "trace": True},
         "knob": ("nodes", [7]),
     },
+    "boolean_world": {
+        "config": {"task": "boolean_world", "seed": 1, "sizes": {"train": 40, "dev": 10, "test": 10},
+                   "omit": "1,0,1,0,1", "rungs": {1: 1, 2: 1, 3: 1}, "group_size": 16},
+        "knob": ("rungs", {2: 1.0}),
+    },
 }
 
 
@@ -34,9 +39,12 @@ def _examples(task, config):
 
 
 def _perturb(answer: str) -> str:
-    """A wrong answer of the same shape: numbers shifted, yes/no flipped."""
+    """A wrong answer of the same shape: yes/no flipped, bits flipped, numbers shifted."""
     if answer in ("yes", "no"):
         return "no" if answer == "yes" else "yes"
+    if re.fullmatch(r"\s*[01](,[01])*\s*\n.*", answer, re.S):  # bit lines: flip the first bit
+        body = answer.lstrip()
+        return answer[: len(answer) - len(body)] + str(1 - int(body[0])) + body[1:]
     nums = [float(x) for x in re.findall(r"-?\d+\.?\d*", answer)]
     shifted = [round(x + 0.3, 4) if i == 0 else round(x - 0.3, 4) for i, x in enumerate(nums)]
     return "[" + ", ".join(map(str, shifted)) + "]" if answer.startswith("[") else str(shifted[0])
@@ -51,8 +59,8 @@ def test_conformance(name):
     assert len({e.id for e in first}) == len(first)
     for e in first:
         assert task.verify(e, e.completion).reward == 1.0, e.id
-        assert task.verify(e, f"ANSWER: {e.answer}").reward == 1.0, e.id
-        assert task.verify(e, f"ANSWER: {_perturb(e.answer)}").reward < 1.0, e.id
+        assert task.verify(e, e.answer).reward == 1.0, e.id
+        assert task.verify(e, _perturb(e.answer)).reward < 1.0, e.id
         assert task.verify(e, "no answer here at all").reward < 1.0
     # item access agrees with group iteration
     train = [e for e in first if e.split == "train"]

@@ -1,4 +1,5 @@
-"""Every preset in configs/ validates, and a shrunken copy of it generates and verifies."""
+"""Every preset in configs/ validates, and a shrunken copy of it generates and verifies; every
+world file in configs/worlds/ loads and runs."""
 
 from __future__ import annotations
 
@@ -9,19 +10,34 @@ import pytest
 from reasonlab.config import apply_overrides, read_yaml
 from reasonlab.tasks import task_config
 
-PRESETS = sorted((Path(__file__).parents[3] / "configs").rglob("*.yaml"))
-SMALL = ["n_models.train=1", "n_models.dev=1", "n_models.test=1", "n_questions_per_model.train=3",
-         "n_questions_per_model.dev=2", "n_questions_per_model.test=2"]
+CONFIGS = Path(__file__).parents[3] / "configs"
+PRESETS = sorted(p for p in CONFIGS.rglob("*.yaml") if p.parent.name != "worlds")
+WORLDS = sorted((CONFIGS / "worlds").glob("*.yaml"))
+SHRINK = {
+    "causal_qa": ["n_models.train=1", "n_models.dev=1", "n_models.test=1",
+                  "n_questions_per_model.train=3", "n_questions_per_model.dev=2",
+                  "n_questions_per_model.test=2"],
+    "boolean_world": ["sizes.train=20", "sizes.dev=5", "sizes.test=5"],
+}
 
 
 def test_presets_exist():
-    assert len(PRESETS) >= 15
+    assert len(PRESETS) >= 17 and WORLDS
 
 
 @pytest.mark.parametrize("path", PRESETS, ids=lambda p: p.stem)
 def test_preset_generates(path):
-    task, config = task_config(apply_overrides(read_yaml(path), SMALL), source=str(path))
+    data = read_yaml(path)
+    task, config = task_config(apply_overrides(data, SHRINK[data["task"]]), source=str(path))
     examples = list(task.iter_split(config, "dev"))
     assert examples
     for e in examples:
         assert task.verify(e, e.completion).reward == 1.0
+
+
+@pytest.mark.parametrize("path", WORLDS, ids=lambda p: p.stem)
+def test_world_files_run(path):
+    task, config = task_config({"task": "boolean_world", "world": str(path), "rungs": {1: 1, 2: 1, 3: 1},
+                                "sizes": {"train": 20, "dev": 5, "test": 5}})
+    for e in task.iter_split(config, "train"):
+        assert task.verify(e, e.completion).correct

@@ -13,20 +13,13 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from ...causal.dag import DagConfig
+from ..base import Sizes
 
 BINS = ("easy", "medium", "hard")
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Sizes(_Strict):
-    """A count per split."""
-
-    train: int = Field(ge=0)
-    dev: int = Field(ge=0)
-    test: int = Field(ge=0)
 
 
 class PerSplit(_Strict):

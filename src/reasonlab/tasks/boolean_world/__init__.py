@@ -1,0 +1,11 @@
+"""``boolean_world``: boolean structural equations up the causal ladder (see :mod:`.task`)."""
+
+from .. import register
+from .config import BooleanWorldConfig, RandomWorldConfig
+from .rules import SEED_WORLD, RuleError, World, parse_rule, world_from_dict
+from .task import TASK, generate_group, resolve_world, verify
+
+register(TASK)
+
+__all__ = ["SEED_WORLD", "TASK", "BooleanWorldConfig", "RandomWorldConfig", "RuleError", "World",
+           "generate_group", "parse_rule", "resolve_world", "verify", "world_from_dict"]

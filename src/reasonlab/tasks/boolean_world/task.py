@@ -1,0 +1,257 @@
+"""The ``boolean_world`` task: a world of boolean structural equations, up the causal ladder.
+
+Formats (the seed's exactly for rung 1; inputs and outputs in declaration order)::
+
+    rung 1   prompt "0,1,1,1,0"                       completion "\\n1,0,0,0\\n3 - 1\\n"
+    rung 2   prompt "0,1,1,1,0 do(newB=1)"            completion: the outputs with newB's rule
+                                                      replaced by 1 (downstream outputs follow)
+    rung 3   prompt "0,1,1,1,0 -> 1,0,0,0 do(newB=1)" completion: what the outputs would have been
+                                                      under do(newB=1), given the observed ones
+
+In worlds with hidden noise bits, rungs 1-2 show the noise after the inputs (``u=1,0``); rung 3
+hides it, so the answer needs abduction: every noise assignment consistent with the observed
+outputs is replayed under the intervention. Only counterfactuals whose answer is the same for all
+consistent assignments are generated (the answer is then exact); the intervention flips the
+factual value of the intervened output.
+
+Held out: the ``omit`` inputs and a seeded ``held_out_fraction`` of all inputs never appear in
+train or dev. The test split starts with every held-out input once (rung 1), then draws from all
+inputs; ``meta.held_out`` marks them.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from itertools import product
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from ...config import ConfigError
+from ...rewards import Score
+from ..base import Example, Task, item_seed
+from .config import BooleanWorldConfig
+from .random_world import random_world
+from .rules import SEED_WORLD, RuleError, World, world_from_dict
+
+NAME = "boolean_world"
+_ITEM, _WORLD, _HOLDOUT = 0, 1, 2
+BUILTIN_WORLDS = {"seed": SEED_WORLD}
+
+
+def resolve_world(config: BooleanWorldConfig) -> World:
+    return _world(config.model_dump_json())
+
+
+@lru_cache(maxsize=16)
+def _world(config_json: str) -> World:
+    config = BooleanWorldConfig.model_validate_json(config_json)
+    try:
+        if config.random_world is not None:
+            rng = np.random.default_rng(item_seed(config.seed, "train", _WORLD))
+            return random_world(config.random_world, rng)
+        if isinstance(config.world, dict):
+            return world_from_dict(config.world, "field world")
+        if config.world in BUILTIN_WORLDS:
+            return BUILTIN_WORLDS[config.world]
+        path = Path(config.world)
+        if not path.is_file():
+            raise ConfigError(f"field world = {config.world!r}: neither a built-in world "
+                              f"({sorted(BUILTIN_WORLDS)}) nor a YAML file")
+        return world_from_dict(yaml.safe_load(path.read_text(encoding="utf-8")), str(path))
+    except (RuleError, yaml.YAMLError) as e:
+        raise ConfigError(f"field world: {e}") from None
+
+
+def bits(text: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in text.split(","))
+
+
+def fmt(values) -> str:
+    return ",".join(str(int(v)) for v in values)
+
+
+@lru_cache(maxsize=16)
+def _held_out(config_json: str) -> tuple[frozenset[tuple[int, ...]], tuple[tuple[int, ...], ...]]:
+    """(held-out inputs, every input) of a config."""
+    config = BooleanWorldConfig.model_validate_json(config_json)
+    world = _world(config_json)
+    n = len(world.inputs)
+    every = tuple(product((0, 1), repeat=n))
+    held: set[tuple[int, ...]] = set()
+    for part in filter(None, (p.strip() for p in config.omit.split(";"))):
+        try:
+            value = bits(part)
+        except ValueError:
+            value = ()
+        if len(value) != n or set(value) - {0, 1}:
+            raise ConfigError(f"field omit: {part!r} is not {n} comma-separated bits "
+                              f"({', '.join(world.inputs)}), e.g. {fmt([1] * n)!r}")
+        held.add(value)
+    if config.held_out_fraction:
+        rng = np.random.default_rng(item_seed(config.seed, "test", _HOLDOUT))
+        k = round(config.held_out_fraction * len(every))
+        held |= {every[i] for i in rng.permutation(len(every))[:k]}
+    if len(held) >= len(every) and (config.sizes.train or config.sizes.dev):
+        raise ConfigError("fields omit / held_out_fraction hold out every input: nothing is left "
+                          "for train and dev")
+    return frozenset(held), every
+
+
+def groups(config: BooleanWorldConfig, split: str) -> int:
+    size = getattr(config.sizes, split)
+    return -(-size // config.group_size)
+
+
+def _noise(world: World, config: BooleanWorldConfig, rng: np.random.Generator) -> dict[str, int]:
+    return {u: int(rng.random() < config.noise_p) for u in world.noise}
+
+
+def _completion(world: World, env: dict[str, int]) -> str:
+    summary = world.separator.join(str(v) for v in world.summarise(env))
+    return f"\n{fmt(env[o] for o in world.outputs)}\n" + (f"{summary}\n" if world.summary else "")
+
+
+def _do_text(do: dict[str, int]) -> str:
+    return "do(" + ", ".join(f"{k}={v}" for k, v in do.items()) + ")"
+
+
+def _counterfactual(world: World, inputs: dict[str, int], noise: dict[str, int],
+                    do: dict[str, int]) -> tuple[dict[str, int], dict[str, int]] | None:
+    """(factual env, counterfactual env) when the counterfactual outputs are the same for every
+    noise assignment consistent with the factual outputs, else None."""
+    fact = world.run(inputs, noise)
+    observed = [fact[o] for o in world.outputs]
+    answers = set()
+    cf_env = None
+    for assignment in product((0, 1), repeat=len(world.noise)):
+        u = dict(zip(world.noise, assignment, strict=True))
+        env = world.run(inputs, u)
+        if [env[o] for o in world.outputs] != observed:
+            continue
+        cf = world.run(inputs, u, do)
+        key = (tuple(cf[o] for o in world.outputs), tuple(world.summarise(cf)))
+        answers.add(key)
+        cf_env = cf
+        if len(answers) > 1:
+            return None
+    return fact, cf_env  # type: ignore[return-value]
+
+
+def _example(config: BooleanWorldConfig, world: World, split: str, index: int,
+             held: frozenset, every: tuple) -> Example:
+    rng = np.random.default_rng(item_seed(config.seed, split, _ITEM, index))
+    held_list = sorted(held)
+    if split == "test" and index < len(held_list):
+        value, rung = held_list[index], 1
+    else:
+        pool = every if split == "test" else [v for v in every if v not in held]
+        value = pool[int(rng.integers(len(pool)))]
+        rungs = list(config.rungs)
+        w = np.array([config.rungs[r] for r in rungs])
+        rung = int(rungs[rng.choice(len(rungs), p=w / w.sum())])
+    inputs = dict(zip(world.inputs, value, strict=True))
+    for _attempt in range(1000):
+        noise = _noise(world, config, rng)
+        shown = fmt(value) + (f" u={fmt(noise.values())}" if world.noise and rung < 3 else "")
+        if rung == 1:
+            env, prompt, do = world.run(inputs, noise), shown, {}
+            break
+        k = int(rng.integers(config.n_interventions[0], config.n_interventions[1] + 1))
+        targets = [world.outputs[i] for i in rng.permutation(len(world.outputs))[:k]]
+        if rung == 2:
+            do = {t: int(rng.integers(2)) for t in targets}
+            env, prompt = world.run(inputs, noise, do), f"{shown} {_do_text(do)}"
+            break
+        fact_env = world.run(inputs, noise)
+        do = {t: 1 - fact_env[t] for t in targets}
+        both = _counterfactual(world, inputs, noise, do)
+        if both is not None:
+            fact, env = both
+            prompt = f"{shown} -> {fmt(fact[o] for o in world.outputs)} {_do_text(do)}"
+            break
+    else:
+        raise ConfigError(f"field rungs: no identifiable counterfactual found for input {fmt(value)} "
+                          "after 1000 draws; use fewer noise bits or other rules")
+    completion = _completion(world, env)
+    meta = {"rung": rung, "inputs": fmt(value), "do": _do_text(do) if do else "",
+            "held_out": value in held,
+            "outputs": [env[o] for o in world.outputs], "summary": world.summarise(env),
+            "world": world.name, "reward": config.reward, "n_outputs": len(world.outputs),
+            "separator": world.separator}
+    return Example(id=f"{split}-{index:06d}", task=NAME, split=split, prompt=prompt,
+                   answer=completion, completion=completion, meta=meta)
+
+
+def generate_group(config: BooleanWorldConfig, split: str, group: int) -> list[Example]:
+    world = resolve_world(config)
+    held, every = _held_out(config.model_dump_json())
+    start = group * config.group_size
+    stop = min(start + config.group_size, getattr(config.sizes, split))
+    return [_example(config, world, split, i, held, every) for i in range(start, stop)]
+
+
+def parse_completion(text: str, n_outputs: int, separator: str) -> tuple[list[int] | None,
+                                                                          list[int] | None, str]:
+    """(output bits, summary numbers, reason) read from a model's completion."""
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    if not lines:
+        return None, None, "empty output"
+    try:
+        outs = [int(x) for x in lines[0].split(",")]
+    except ValueError:
+        return None, None, f"first line {lines[0]!r} is not comma-separated bits"
+    reason = "" if len(outs) == n_outputs else f"expected {n_outputs} output bits, got {len(outs)}"
+    summary = None
+    if len(lines) > 1:
+        try:
+            summary = [int(x) for x in lines[1].split(separator.strip() or None)]
+        except ValueError:
+            reason = reason or f"summary line {lines[1]!r} is not numbers joined by {separator!r}"
+    else:
+        reason = reason or "no summary line"
+    return outs, summary, reason
+
+
+def verify(example: Example, text: str) -> Score:
+    """Exact match of every field (outputs and summary numbers); ``meta.reward = partial`` pays
+    the fraction of fields right instead."""
+    meta = example.meta
+    gold = [*meta["outputs"], *meta["summary"]]
+    outs, summary, reason = parse_completion(text, meta["n_outputs"], meta.get("separator", " - "))
+    if outs is None:
+        return Score(0.0, False, None, reason)
+    n_out, n_sum, summary = meta["n_outputs"], len(meta["summary"]), summary or []
+    got = [*outs[:n_out], *[None] * (n_out - len(outs[:n_out])),
+           *summary[:n_sum], *[None] * (n_sum - len(summary[:n_sum]))]
+    right = sum(int(a == b) for a, b in zip(got, gold, strict=True))
+    correct = right == len(gold) and not reason
+    fraction = right / len(gold)
+    reward = fraction if meta.get("reward") == "partial" else float(correct)
+    return Score(reward, correct, {"outputs": outs, "summary": summary or None}, reason,
+                 {"fields_right": fraction})
+
+
+def group_files(config: BooleanWorldConfig, split: str, group: int) -> dict[str, str]:
+    """The resolved world beside the dataset (once)."""
+    if split != "train" or group != 0:
+        return {}
+    return {"world.yaml": yaml.safe_dump(resolve_world(config).to_dict(), sort_keys=False)}
+
+
+def planned(config: BooleanWorldConfig, split: str) -> int:
+    return getattr(config.sizes, split)
+
+
+def seed_format(example: Example) -> str:
+    """One line of the seed's JSONL: ``{"prompt": ..., "completion": ...}``."""
+    return json.dumps({"prompt": example.prompt, "completion": example.completion})
+
+
+TASK = Task(name=NAME, config=BooleanWorldConfig, generate_group=generate_group, groups=groups,
+            verify=verify, group_files=group_files, planned=planned,
+            describe="Boolean structural equations (the seed's causal-experiment world, or "
+                     "random ones), with interventions and counterfactuals")
+
