@@ -17,13 +17,13 @@ from rich.markup import escape
 from ..causal.errors import CausalError
 from ..config import ConfigError
 from ..validation import describe
-from . import causal, demo, export, generate
+from . import causal, demo, export, generate, train
 
 app = typer.Typer(help="reasonlab: exact causal reasoning problems, training and study of "
                   "reasoning models.", no_args_is_help=True, add_completion=False)
 
 # name -> typer sub-app; groups are looked up here, not in if-chains
-GROUPS: dict[str, typer.Typer] = {"causal": causal.app}
+GROUPS: dict[str, typer.Typer] = {"causal": causal.app, "train": train.app}
 for _name, _group in GROUPS.items():
     app.add_typer(_group, name=_name)
 # name -> command function

@@ -1,0 +1,1 @@
+"""Generation-based evaluation: batched generation, verifier scores, slices (:mod:`.generation`)."""

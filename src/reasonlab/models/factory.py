@@ -1,0 +1,92 @@
+"""Causal LMs for training: tiny ones built from scratch, or any local Hugging Face checkpoint.
+
+``ModelConfig(arch="gpt2")`` with the seed's 128-dim, 4-layer, 4-head preset is the default;
+``arch="llama"`` builds a Llama-style model (RMSNorm, rotary positions, SwiGLU) of the same
+size. ``path: /some/checkpoint`` loads any causal LM on disk with its own tokenizer (never a hub
+download: ``local_files_only``). Everything is saved with ``save_pretrained`` (safetensors), so
+``AutoModelForCausalLM.from_pretrained(run/final)`` works outside reasonlab.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from transformers import (
+    AutoModelForCausalLM,
+    AutoTokenizer,
+    GPT2Config,
+    GPT2LMHeadModel,
+    LlamaConfig,
+    LlamaForCausalLM,
+    PreTrainedModel,
+    PreTrainedTokenizerBase,
+)
+
+from ..config import ConfigError
+
+
+class ModelConfig(BaseModel):
+    """A tiny model from scratch (``arch`` and sizes) or a local checkpoint (``path``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    arch: Literal["gpt2", "llama"] = "gpt2"
+    path: str | None = Field(None, description="a local Hugging Face checkpoint folder")
+    n_embd: int = Field(128, ge=8)
+    n_layer: int = Field(4, ge=1)
+    n_head: int = Field(4, ge=1)
+    n_positions: int = Field(256, ge=16, description="context length")
+    dropout: float = Field(0.0, ge=0.0, lt=1.0)
+
+
+def _gpt2(cfg: ModelConfig, tok: PreTrainedTokenizerBase) -> PreTrainedModel:
+    config = GPT2Config(vocab_size=len(tok), n_positions=cfg.n_positions, n_embd=cfg.n_embd,
+                        n_layer=cfg.n_layer, n_head=cfg.n_head, resid_pdrop=cfg.dropout,
+                        embd_pdrop=cfg.dropout, attn_pdrop=cfg.dropout,
+                        bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id,
+                        pad_token_id=tok.pad_token_id)
+    return GPT2LMHeadModel(config)
+
+
+def _llama(cfg: ModelConfig, tok: PreTrainedTokenizerBase) -> PreTrainedModel:
+    config = LlamaConfig(vocab_size=len(tok), hidden_size=cfg.n_embd,
+                         intermediate_size=4 * cfg.n_embd, num_hidden_layers=cfg.n_layer,
+                         num_attention_heads=cfg.n_head, num_key_value_heads=cfg.n_head,
+                         max_position_embeddings=cfg.n_positions, attention_dropout=cfg.dropout,
+                         bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id,
+                         pad_token_id=tok.pad_token_id, tie_word_embeddings=True)
+    return LlamaForCausalLM(config)
+
+
+ARCHS: dict[str, Callable[[ModelConfig, PreTrainedTokenizerBase], PreTrainedModel]] = {
+    "gpt2": _gpt2, "llama": _llama}
+
+
+def build_model(cfg: ModelConfig, tok: PreTrainedTokenizerBase) -> PreTrainedModel:
+    """A freshly initialised tiny model for ``tok``'s vocabulary (seed torch first)."""
+    if cfg.n_embd % cfg.n_head:
+        raise ConfigError(f"field model.n_embd = {cfg.n_embd} must be divisible by "
+                          f"model.n_head = {cfg.n_head}")
+    return ARCHS[cfg.arch](cfg, tok)
+
+
+def load_pretrained(path: str | Path) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
+    """A causal LM and its tokenizer from a local folder (a run's ``final/``, a checkpoint, or
+    any Hugging Face model on disk)."""
+    path = Path(path)
+    if not (path / "config.json").is_file():
+        raise ConfigError(f"{path}: not a model folder (no config.json); give a run's final/ or "
+                          "checkpoints/step-N/ folder, or a local Hugging Face checkpoint")
+    tok = AutoTokenizer.from_pretrained(path, local_files_only=True)
+    model = AutoModelForCausalLM.from_pretrained(path, local_files_only=True)
+    return model, tok
+
+
+def count_parameters(model: PreTrainedModel) -> tuple[int, int]:
+    """(all parameters, embedding parameters)."""
+    total = sum(p.numel() for p in model.parameters())
+    emb = model.get_input_embeddings().weight.numel()
+    return total, emb

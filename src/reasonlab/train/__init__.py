@@ -1,0 +1,1 @@
+"""Training: SFT (:mod:`.sft`); run directories (:mod:`.rundir`); token data (:mod:`.data`)."""

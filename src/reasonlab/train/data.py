@@ -1,0 +1,54 @@
+"""SFT examples as token ids: prompt tokens masked out of the loss, dynamic padding.
+
+An example becomes ``[bos] + prompt + completion + [eos]`` with labels ``-100`` on ``[bos] +
+prompt``, so the loss counts completion tokens only (the seed trained on the prompt and on 40
+padding tokens per example, which deflated its loss). Batches are padded to their own longest
+sequence (right padding for training; generation pads on the left).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from ..tasks import Example
+
+IGNORE = -100
+
+
+@dataclass(frozen=True)
+class Encoded:
+    ids: list[int]
+    labels: list[int]
+
+
+def prompt_ids(tok, example: Example) -> list[int]:
+    return [tok.bos_token_id, *tok(example.text(), add_special_tokens=False)["input_ids"]]
+
+
+def encode(tok, example: Example) -> Encoded:
+    p = prompt_ids(tok, example)
+    c = [*tok(example.completion, add_special_tokens=False)["input_ids"], tok.eos_token_id]
+    return Encoded(ids=p + c, labels=[IGNORE] * len(p) + c)
+
+
+def collate(batch: Sequence[Encoded], pad_id: int) -> dict[str, torch.Tensor]:
+    """Right-padded ``input_ids``, ``attention_mask``, ``labels``: each ``(B, T_max)``."""
+    width = max(len(e.ids) for e in batch)
+    ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
+    labels = torch.full((len(batch), width), IGNORE, dtype=torch.long)
+    mask = torch.zeros((len(batch), width), dtype=torch.long)
+    for i, e in enumerate(batch):
+        ids[i, : len(e.ids)] = torch.tensor(e.ids)
+        labels[i, : len(e.labels)] = torch.tensor(e.labels)
+        mask[i, : len(e.ids)] = 1
+    return {"input_ids": ids, "attention_mask": mask, "labels": labels}
+
+
+def epoch_order(n: int, seed: int, epoch: int) -> np.ndarray:
+    """The example order of one epoch: a function of (seed, epoch) only, so a resumed run
+    replays exactly the batches an uninterrupted one would."""
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(epoch,))).permutation(n)

@@ -1,0 +1,288 @@
+"""Supervised fine-tuning: tiny models from scratch on a CPU, or local checkpoints on a GPU.
+
+Loss on completion tokens only (:mod:`.data`), dynamic padding, AdamW with warmup then a
+cosine/linear/constant schedule, gradient clipping and accumulation, bf16 autocast on CUDA (fp32
+on CPU). Every ``eval_every`` optimizer steps: greedy generation on the dev prompts and on the
+held-out ones (for boolean worlds, the omitted inputs), scored by the task's verifier and logged
+as ``eval/<set>/exact`` and ``eval/<set>/reward``; ``test/score`` is the held-out reward.
+Checkpoints every ``save_every`` steps; ``resume=True`` continues from the last one and ends with
+the same weights as an uninterrupted run (the data order is a function of (seed, epoch)).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import torch
+from loguru import logger
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from ..config import ConfigError, to_yaml
+from ..data.writer import read_split
+from ..eval.generation import generate, score
+from ..models import ModelConfig, alphabet, build_model, char_tokenizer, count_parameters, load_pretrained
+from ..tasks import Example, task_config
+from .data import collate, encode, epoch_order
+from .rundir import RunDir
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DataConfig(_Strict):
+    """A dataset folder written by ``reasonlab generate``, or a task config generated in memory."""
+
+    path: str | None = None
+    task: dict[str, Any] | None = None
+    max_eval: int = Field(256, ge=1, description="distinct prompts per eval set")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> DataConfig:
+        if (self.path is None) == (self.task is None):
+            raise ValueError("give exactly one of data.path (a generated dataset folder) or "
+                             "data.task (a task config, generated in memory)")
+        return self
+
+
+class OptimConfig(_Strict):
+    lr: float = Field(5e-4, gt=0)
+    weight_decay: float = Field(0.0, ge=0)
+    betas: tuple[float, float] = (0.9, 0.999)
+    warmup_steps: int = Field(0, ge=0)
+    schedule: Literal["cosine", "linear", "constant"] = "linear"
+    grad_clip: float = Field(1.0, ge=0, description="0 disables clipping")
+    grad_accum: int = Field(1, ge=1)
+
+
+class SFTConfig(_Strict):
+    name: str = Field("sft", pattern=r"^[A-Za-z0-9_.-]+$")
+    run_dir: str = "runs"
+    seed: int = 0
+    data: DataConfig
+    model: ModelConfig = ModelConfig()
+    batch_size: int = Field(16, ge=1)
+    epochs: float = Field(3.0, gt=0)
+    max_steps: int | None = Field(None, ge=1, description="optimizer steps; overrides epochs")
+    optim: OptimConfig = OptimConfig()
+    eval_every: int = Field(200, ge=1)
+    eval_batch_size: int = Field(64, ge=1)
+    eval_max_new_tokens: int | None = Field(None, ge=1, description="default: longest gold + 4")
+    stop_when_perfect: int = Field(0, ge=0, description="stop after this many evals in a row "
+                                   "with every eval set at 100% exact (0: never)")
+    save_every: int = Field(1000, ge=1)
+    max_checkpoints: int = Field(2, ge=1)
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    precision: Literal["auto", "fp32", "bf16", "fp16"] = "auto"
+    threads: int | None = Field(None, ge=1, description="torch CPU threads (default: torch's)")
+    log_rotation: str = "100 MB"
+    log_retention: str = "10 days"
+
+
+@dataclass
+class Splits:
+    train: list[Example]
+    evals: dict[str, list[Example]]  # eval set name -> distinct-prompt examples
+
+
+def load_data(cfg: DataConfig) -> tuple[dict[str, list[Example]], str]:
+    """Every split's examples and a description of the source."""
+    if cfg.path is not None:
+        folder = Path(cfg.path)
+        splits = {s: read_split(folder, s) for s in ("train", "dev", "test")
+                  if (folder / f"{s}.jsonl").is_file()}
+        if "train" not in splits:
+            raise ConfigError(f"field data.path = {cfg.path!r}: no train.jsonl there; write one "
+                              "with `reasonlab generate CONFIG -o DIR`")
+        return splits, str(folder)
+    task, config = task_config(cfg.task, source="field data.task")
+    return {s: list(task.iter_split(config, s)) for s in ("train", "dev", "test")}, task.name
+
+
+def eval_sets(splits: dict[str, list[Example]], max_eval: int) -> dict[str, list[Example]]:
+    """``dev`` and ``held_out`` (test examples marked held out; else ``test``), one example per
+    distinct prompt, at most ``max_eval`` each."""
+    def distinct(examples: list[Example]) -> list[Example]:
+        seen: dict[str, Example] = {}
+        for e in examples:
+            seen.setdefault(e.text(), e)
+        return list(seen.values())[:max_eval]
+
+    out = {}
+    if splits.get("dev"):
+        out["dev"] = distinct(splits["dev"])
+    test = splits.get("test", [])
+    held = [e for e in test if e.meta.get("held_out")]
+    if held:
+        out["held_out"] = distinct(held)
+    elif test:
+        out["test"] = distinct(test)
+    return out
+
+
+def _device(cfg: SFTConfig) -> torch.device:
+    if cfg.device == "cuda" or (cfg.device == "auto" and torch.cuda.is_available()):
+        if not torch.cuda.is_available():
+            raise ConfigError("field device = 'cuda' but no CUDA device is available; use auto or cpu")
+        return torch.device("cuda")
+    return torch.device("cpu")
+
+
+def _autocast_dtype(cfg: SFTConfig, device: torch.device) -> torch.dtype | None:
+    if device.type != "cuda" or cfg.precision == "fp32":
+        return None
+    if cfg.precision == "fp16":
+        return torch.float16
+    return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+
+
+def _lr_lambda(cfg: OptimConfig, total: int):
+    def f(step: int) -> float:
+        if step < cfg.warmup_steps:
+            return (step + 1) / cfg.warmup_steps
+        if cfg.schedule == "constant":
+            return 1.0
+        frac = min(1.0, (step - cfg.warmup_steps) / max(1, total - cfg.warmup_steps))
+        return 0.5 * (1 + math.cos(math.pi * frac)) if cfg.schedule == "cosine" else 1.0 - frac
+    return f
+
+
+def _seed_all(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+def evaluate_sets(model, tok, sets: dict[str, list[Example]], cfg: SFTConfig,
+                  device: torch.device) -> dict[str, float]:
+    metrics: dict[str, float] = {}
+    for name, examples in sets.items():
+        longest = max(len(tok(e.completion, add_special_tokens=False)["input_ids"]) for e in examples)
+        texts = generate(model, tok, examples, cfg.eval_max_new_tokens or longest + 4,
+                         batch_size=cfg.eval_batch_size, device=device)
+        results = score(examples, [t[0] for t in texts])
+        metrics[f"eval/{name}/exact"] = sum(r.score.correct for r in results) / len(results)
+        metrics[f"eval/{name}/reward"] = sum(r.score.reward for r in results) / len(results)
+    test = "held_out" if "held_out" in sets else "test" if "test" in sets else None
+    if test:
+        metrics["test/score"] = metrics[f"eval/{test}/reward"]
+    return metrics
+
+
+def train_sft(cfg: SFTConfig, resume: bool = False, progress: bool = True) -> Path:
+    """Run SFT; returns the run directory (its ``final/`` holds the model)."""
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    run = RunDir(Path(cfg.run_dir) / cfg.name, cfg.log_rotation, cfg.log_retention)
+    try:
+        return _train(cfg, run, resume, progress)
+    finally:
+        run.close()
+
+
+def _train(cfg: SFTConfig, run: RunDir, resume: bool, progress: bool) -> Path:
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    device = _device(cfg)
+    splits, source = load_data(cfg.data)
+    sets = eval_sets(splits, cfg.data.max_eval)
+    ckpts = run.checkpoints() if resume else []
+    if resume and not ckpts:
+        logger.warning(f"--resume: no checkpoint in {run.root}; starting from scratch")
+    _seed_all(cfg.seed)
+    if ckpts:
+        model, tok = load_pretrained(ckpts[-1])
+    elif cfg.model.path:
+        model, tok = load_pretrained(cfg.model.path)
+    else:
+        texts = [t for s in splits.values() for e in s for t in (e.text(), e.completion)]
+        tok = char_tokenizer(alphabet(texts))
+        model = build_model(cfg.model, tok)
+    model.to(device)
+    run.write_config(to_yaml(cfg))
+    train = [encode(tok, e) for e in splits["train"]]
+    longest = max(len(e.ids) for e in train)
+    limit = (getattr(model.config, "n_positions", None)
+             or getattr(model.config, "max_position_embeddings", None))
+    if limit and longest > limit:
+        raise ConfigError(f"field model.n_positions = {limit}: the longest training example has "
+                          f"{longest} tokens; raise it")
+    micro_per_epoch = math.ceil(len(train) / cfg.batch_size)
+    steps_per_epoch = max(1, micro_per_epoch // cfg.optim.grad_accum)
+    total = cfg.max_steps or max(1, int(cfg.epochs * steps_per_epoch))
+    decay = [p for n, p in model.named_parameters() if p.ndim >= 2]
+    no_decay = [p for n, p in model.named_parameters() if p.ndim < 2]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.optim.weight_decay},
+                             {"params": no_decay, "weight_decay": 0.0}],
+                            lr=cfg.optim.lr, betas=cfg.optim.betas)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, _lr_lambda(cfg.optim, total))
+    step, perfect = 0, 0
+    if ckpts:
+        state = torch.load(ckpts[-1] / "trainer_state.pt", weights_only=False)
+        opt.load_state_dict(state["optimizer"])
+        sched.load_state_dict(state["scheduler"])
+        step, perfect = state["step"], state.get("perfect", 0)
+        torch.set_rng_state(state["torch_rng"])
+        run.truncate_metrics(step)
+        logger.info(f"resumed from {ckpts[-1]} at step {step}")
+    n_params, n_emb = count_parameters(model)
+    logger.info(f"SFT {cfg.name}: {len(train)} examples from {source}, {total} steps, "
+                f"{n_params:,} parameters ({n_emb:,} in embeddings), device {device}")
+    autocast = _autocast_dtype(cfg, device)
+    columns = (TextColumn("sft"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[info]}"),
+               TimeRemainingColumn())
+    started = time.perf_counter()
+    order, order_epoch = np.arange(0), -1
+    with Progress(*columns, disable=not progress, transient=True) as bar:
+        job = bar.add_task("sft", total=total, completed=step, info="")
+        while step < total:
+            model.train()
+            opt.zero_grad(set_to_none=True)
+            loss_sum, tokens = 0.0, 0
+            for micro in range(cfg.optim.grad_accum):
+                epoch, offset = divmod(step * cfg.optim.grad_accum + micro, micro_per_epoch)
+                if epoch != order_epoch:
+                    order, order_epoch = epoch_order(len(train), cfg.seed, epoch), epoch
+                at = offset * cfg.batch_size
+                batch = collate([train[i] for i in order[at : at + cfg.batch_size]], tok.pad_token_id)
+                batch = {k: v.to(device) for k, v in batch.items()}
+                with torch.autocast(device.type, dtype=autocast, enabled=autocast is not None):
+                    loss = model(**batch).loss
+                (loss / cfg.optim.grad_accum).backward()
+                loss_sum += loss.detach().item()
+                tokens += int((batch["labels"] != -100).sum())
+            grad_norm = (torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.optim.grad_clip)
+                         if cfg.optim.grad_clip > 0 else torch.tensor(0.0))
+            opt.step()
+            sched.step()
+            step += 1
+            metrics = {"train/loss": loss_sum / cfg.optim.grad_accum, "train/lr": sched.get_last_lr()[0],
+                       "train/grad_norm": float(grad_norm), "train/tokens": tokens,
+                       "train/epoch": step / steps_per_epoch}
+            if step % cfg.eval_every == 0 or step == total:
+                metrics |= evaluate_sets(model, tok, sets, cfg, device)
+                exact = [v for k, v in metrics.items() if k.endswith("/exact")]
+                perfect = perfect + 1 if exact and min(exact) == 1.0 else 0
+                metrics["time/seconds"] = time.perf_counter() - started
+                logger.info(f"step {step}: " + ", ".join(f"{k}={v:.4g}" for k, v in metrics.items()))
+            run.log_metrics(step, metrics)
+            bar.update(job, completed=step, info=f"loss {metrics['train/loss']:.4f}")
+            stop = cfg.stop_when_perfect and perfect >= cfg.stop_when_perfect
+            if step % cfg.save_every == 0 or step == total or stop:
+                run.save_checkpoint(step, model, tok, {
+                    "optimizer": opt.state_dict(), "scheduler": sched.state_dict(), "step": step,
+                    "perfect": perfect, "torch_rng": torch.get_rng_state()}, cfg.max_checkpoints)
+            if stop:
+                logger.info(f"every eval set at 100% exact for {perfect} evals: stopping at step {step}")
+                break
+    final = run.save_final(model, tok)
+    logger.info(f"final model: {final}")
+    return run.root
