@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from reasonlab.cli import main as reasonlab
 from reasonlab.cli.causal_experiment import main as causal_experiment
 
@@ -28,15 +30,27 @@ def test_causal_experiment_generate(tmp_path, monkeypatch, capsys):
     assert list((tmp_path / "logs").glob("causal_experiment_*.log"))
 
 
-def test_causal_experiment_test_and_train(tmp_path, monkeypatch, capsys):
+def test_causal_experiment_errors(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     assert causal_experiment(["--test", "1,0,1,0,1"]) == 2
-    captured = capsys.readouterr()
-    assert "rules say  0,1,0,1 | 3 - 2" in captured.out and "trained model" in captured.err
+    assert "no trained model in out/tiny-gpt2-causal/final/" in capsys.readouterr().err
     assert causal_experiment(["--train"]) == 2
-    assert "training pipeline" in capsys.readouterr().err
+    assert "causal-experiment --generate" in capsys.readouterr().err
     assert causal_experiment(["--test", "1,0,1"]) == 2
     assert "5 comma-separated bits" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_causal_experiment_generate_train_test(tmp_path, monkeypatch, capsys):
+    """The seed's whole flow: generate with 1,0,1,0,1 held out, train, test it (~1 min)."""
+    monkeypatch.chdir(tmp_path)
+    assert causal_experiment(["--generate", "-o", "1,0,1,0,1"]) == 0
+    assert causal_experiment(["--train"]) == 0
+    assert (tmp_path / "out" / "tiny-gpt2-causal" / "final" / "model.safetensors").is_file()
+    capsys.readouterr()
+    assert causal_experiment(["--test", "1,0,1,0,1"]) == 0
+    out = capsys.readouterr().out
+    assert "model: '\\n0,1,0,1\\n3 - 2\\n'" in out and "wrong" not in out
 
 
 def test_reasonlab_generate_boolean_world(tmp_path, capsys):

@@ -17,7 +17,7 @@ from rich.markup import escape
 from ..causal.errors import CausalError
 from ..config import ConfigError
 from ..validation import describe
-from . import causal, demo, export, generate, train
+from . import causal, demo, evaluate, export, generate, train
 
 app = typer.Typer(help="reasonlab: exact causal reasoning problems, training and study of "
                   "reasoning models.", no_args_is_help=True, add_completion=False)
@@ -27,7 +27,8 @@ GROUPS: dict[str, typer.Typer] = {"causal": causal.app, "train": train.app}
 for _name, _group in GROUPS.items():
     app.add_typer(_group, name=_name)
 # name -> command function
-COMMANDS = {"demo": demo.demo, "generate": generate.generate, "export": export.export_cmd}
+COMMANDS = {"demo": demo.demo, "generate": generate.generate, "export": export.export_cmd,
+            "eval": evaluate.evaluate, "test": evaluate.test_cmd}
 for _name, _command in COMMANDS.items():
     app.command(_name)(_command)
 

@@ -7,9 +7,11 @@
 ``--generate`` writes ``dataset/train.jsonl`` (20,000), ``valid.jsonl`` and ``test.jsonl``
 (2,000 each) in the seed's exact format (``{"prompt": ..., "completion": ...}`` per line), from
 the ``boolean_world`` task with the seed's world and defaults; the omitted inputs never appear
-in train or valid and open the test split. Logs go to ``logs/`` (loguru, rotation 100 MB,
-retention 10 days), as in the seed. ``--test`` prints the rule-computed answer; ``--train`` and
-the model half of ``--test`` need reasonlab's training pipeline, which has not landed yet.
+in train or valid and open the test split. ``--train`` runs ``reasonlab train sft`` on those
+files with the seed's model and hyperparameters (our character tokenizer, completion-only loss;
+stops once every dev and held-out input is right three evals running) into
+``out/tiny-gpt2-causal/``. ``--test`` prints the rules' answer and the model's side by side.
+Logs go to ``logs/`` (loguru, rotation 100 MB, retention 10 days), as in the seed.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from loguru import logger
 from ..config import ConfigError
 from ..tasks import get_task
 from ..tasks.boolean_world import BooleanWorldConfig, resolve_world
-from ..tasks.boolean_world.task import _completion, bits, fmt, seed_format
+from ..tasks.boolean_world.task import _completion, bits, seed_format
 
 SPLIT_FILES = {"train": "train.jsonl", "dev": "valid.jsonl", "test": "test.jsonl"}
 MODEL_DIR = Path("out/tiny-gpt2-causal/final")
@@ -71,13 +73,27 @@ def manual_test(sequence: str) -> str:
     return _completion(world, env)
 
 
+def train(dataset: Path, seed: int) -> Path:
+    """The seed's training run (tiny GPT-2 128/4/4, 3 epochs, lr 5e-4, batch 16) on the files
+    ``--generate`` wrote, through ``reasonlab train sft``; the model lands in
+    ``out/tiny-gpt2-causal/final/`` as in the seed."""
+    from ..train.sft import SFTConfig, train_sft
+
+    cfg = SFTConfig(name=MODEL_DIR.parent.name, run_dir=str(MODEL_DIR.parent.parent), seed=seed,
+                    data={"path": str(dataset), "format": "causal-experiment"},
+                    model={"n_embd": 128, "n_layer": 4, "n_head": 4, "n_positions": 64},
+                    batch_size=16, epochs=3, optim={"lr": 5e-4, "warmup_steps": 50},
+                    eval_every=100, stop_when_perfect=3)
+    return train_sft(cfg)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="causal-experiment", description=__doc__.splitlines()[0])
     ap.add_argument("--generate", action="store_true", help="write dataset/{train,valid,test}.jsonl")
     ap.add_argument("-o", "--omit", default="", help="inputs kept out of train/valid, ';'-separated")
     ap.add_argument("--dataset-dir", type=Path, default=Path("dataset"))
     ap.add_argument("--seed", type=int, default=42)
-    ap.add_argument("--train", action="store_true", help="train the tiny GPT-2 (needs training)")
+    ap.add_argument("--train", action="store_true", help="train the tiny GPT-2 on dataset/")
     ap.add_argument("--test", metavar="SEQUENCE", help="answer for an input, e.g. '1,0,1,0,1'")
     ap.add_argument("--log-dir", type=Path, default=Path("logs"))
     args = ap.parse_args(argv)
@@ -92,18 +108,19 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"wrote {path} ({n} {split} examples)")
             if args.omit:
                 print(f"held out of train/valid (first in test): {args.omit}")
-        if args.test:
-            completion = manual_test(args.test)
-            print(f"input      {args.test}\nrules say  {fmt(bits(completion.split()[0]))} | "
-                  f"{completion.strip().splitlines()[1]}")
-            print(f"model      needs a trained model in {MODEL_DIR}/: training lands with "
-                  "reasonlab's SFT pipeline (not available yet)", file=sys.stderr)
-            return 2
         if args.train:
-            print("error: --train needs reasonlab's training pipeline (models, tokenizers, SFT), "
-                  "which has not landed yet; the dataset part works: causal-experiment --generate",
-                  file=sys.stderr)
-            return 2
+            root = train(args.dataset_dir, args.seed)
+            print(f"trained: {root / 'final'}/")
+        if args.test:
+            manual_test(args.test)  # validates the input
+            if not (MODEL_DIR / "config.json").is_file():
+                print(f"error: no trained model in {MODEL_DIR}/; run causal-experiment --train first",
+                      file=sys.stderr)
+                return 2
+            from .evaluate import compare_boolean, print_comparison
+
+            rules, said, fields = compare_boolean(MODEL_DIR, args.test)
+            print_comparison(args.test, rules, said, fields)
     except ConfigError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -24,8 +24,11 @@ from transformers import (
     PreTrainedModel,
     PreTrainedTokenizerBase,
 )
+from transformers.utils import logging as hf_logging
 
 from ..config import ConfigError
+
+hf_logging.disable_progress_bar()  # our own progress bars and logs say what happens
 
 
 class ModelConfig(BaseModel):

@@ -41,6 +41,9 @@ class DataConfig(_Strict):
     """A dataset folder written by ``reasonlab generate``, or a task config generated in memory."""
 
     path: str | None = None
+    format: Literal["reasonlab", "causal-experiment"] = Field(
+        "reasonlab", description="causal-experiment: the seed's {prompt, completion} files "
+        "train/valid/test.jsonl of its built-in world")
     task: dict[str, Any] | None = None
     max_eval: int = Field(256, ge=1, description="distinct prompts per eval set")
 
@@ -94,6 +97,10 @@ class Splits:
 
 def load_data(cfg: DataConfig) -> tuple[dict[str, list[Example]], str]:
     """Every split's examples and a description of the source."""
+    if cfg.path is not None and cfg.format == "causal-experiment":
+        from ..tasks.boolean_world.seed_files import read_seed_dataset
+
+        return read_seed_dataset(Path(cfg.path)), f"{cfg.path} (causal-experiment format)"
     if cfg.path is not None:
         folder = Path(cfg.path)
         splits = {s: read_split(folder, s) for s in ("train", "dev", "test")

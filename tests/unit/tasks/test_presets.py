@@ -11,7 +11,9 @@ from reasonlab.config import apply_overrides, read_yaml
 from reasonlab.tasks import task_config
 
 CONFIGS = Path(__file__).parents[3] / "configs"
-PRESETS = sorted(p for p in CONFIGS.rglob("*.yaml") if p.parent.name != "worlds")
+ALL = sorted(p for p in CONFIGS.rglob("*.yaml") if p.parent.name != "worlds")
+PRESETS = [p for p in ALL if "task" in read_yaml(p)]
+TRAINING = [p for p in ALL if "task" not in read_yaml(p)]
 WORLDS = sorted((CONFIGS / "worlds").glob("*.yaml"))
 SHRINK = {
     "causal_qa": ["n_models.train=1", "n_models.dev=1", "n_models.test=1",
@@ -22,7 +24,17 @@ SHRINK = {
 
 
 def test_presets_exist():
-    assert len(PRESETS) >= 17 and WORLDS
+    assert len(PRESETS) >= 17 and WORLDS and TRAINING
+
+
+@pytest.mark.parametrize("path", TRAINING, ids=lambda p: p.stem)
+def test_training_configs_validate(path):
+    from reasonlab.config import validate
+    from reasonlab.train.sft import SFTConfig
+
+    cfg = validate(SFTConfig, read_yaml(path), str(path))
+    if cfg.data.task is not None:
+        task_config(cfg.data.task)
 
 
 @pytest.mark.parametrize("path", PRESETS, ids=lambda p: p.stem)

@@ -1,0 +1,149 @@
+"""``reasonlab eval RUN_OR_CHECKPOINT --data DIR/split`` and ``reasonlab test RUN INPUT``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ..config import ConfigError
+from ..files import atomic_write_text
+
+console = Console()
+
+
+def model_folder(path: Path) -> Path:
+    """A run's ``final/`` or a checkpoint / model folder itself."""
+    if (path / "final" / "config.json").is_file():
+        return path / "final"
+    if (path / "config.json").is_file():
+        return path
+    raise ConfigError(f"{path}: neither a run folder with final/ nor a model folder with config.json")
+
+
+def eval_dir(path: Path) -> Path:
+    """Where results go: the run's ``eval/`` (for a run, its final/ or a checkpoint)."""
+    for candidate in (path, path.parent, path.parent.parent):
+        if (candidate / "metrics.jsonl").is_file() or (candidate / "checkpoints").is_dir():
+            return candidate / "eval"
+    return path / "eval"
+
+
+def _data(spec: str) -> tuple[list, str]:
+    from ..data.writer import read_split
+
+    p = Path(spec)
+    if p.suffix == ".jsonl" and p.is_file():
+        folder, split = p.parent, p.stem
+    else:
+        folder, split = p.parent, p.name
+    if not (folder / f"{split}.jsonl").is_file():
+        raise ConfigError(f"--data {spec!r}: no {folder / (split + '.jsonl')}; give DIR/split, e.g. "
+                          "data/n5i/dev")
+    return read_split(folder, split), f"{folder.name}-{split}"
+
+
+def evaluate(
+    run: Annotated[Path, typer.Argument(help="run folder (uses final/) or a checkpoint folder")],
+    data: Annotated[str, typer.Option(help="DIR/split of a generated dataset, e.g. data/n5i/dev")],
+    name: Annotated[str | None, typer.Option(help="results name (default: <dataset>-<split>)")] = None,
+    samples: Annotated[int, typer.Option(min=1, help="samples per prompt (pass@k)")] = 1,
+    temperature: Annotated[float, typer.Option(min=0.0, help="0: greedy")] = 0.0,
+    top_p: Annotated[float, typer.Option(min=0.0, max=1.0)] = 1.0,
+    max_new_tokens: Annotated[int | None, typer.Option(min=1, help="default: longest answer + 8")] = None,
+    batch_size: Annotated[int, typer.Option(min=1)] = 64,
+    limit: Annotated[int | None, typer.Option(min=1, help="first N examples only")] = None,
+) -> None:
+    """Generate on a dataset split, score with the task verifier, write eval/<name>.jsonl and
+    eval/<name>.summary.json, print the summary by slice."""
+    from ..eval.generation import generate, score
+    from ..eval.report import row, summarise
+    from ..models import load_pretrained
+
+    examples, default_name = _data(data)
+    examples = examples[:limit] if limit else examples
+    model, tok = load_pretrained(model_folder(run))
+    longest = max(len(tok(e.completion, add_special_tokens=False)["input_ids"]) for e in examples)
+    sampled = temperature > 0 or samples > 1
+    texts = generate(model, tok, examples, max_new_tokens or longest + 8, batch_size=batch_size,
+                     do_sample=sampled, temperature=temperature or 1.0, top_p=top_p, n=samples)
+    per_example = [score([e] * len(t), t) for e, t in zip(examples, texts, strict=True)]
+    summary = summarise(per_example)
+    out, name = eval_dir(run), name or default_name
+    atomic_write_text(out / f"{name}.jsonl", "".join(
+        json.dumps(row(e, g), ensure_ascii=False) + "\n" for e, g in zip(examples, per_example, strict=True)))
+    atomic_write_text(out / f"{name}.summary.json", json.dumps(summary, indent=1) + "\n")
+    table = Table(title=f"{name}: {summary['n']} examples", show_edge=False)
+    for col in ("slice", "n", "exact_match", "reward"):
+        table.add_column(col)
+    for label, s in [("all", summary), *summary["slices"].items()]:
+        table.add_row(label, str(s["n"]), f"{s['exact_match']:.3f}", f"{s['reward']:.3f}")
+    console.print(table)
+    for k, v in summary["pass@k"].items():
+        typer.echo(f"{k} = {v:.3f}")
+    typer.echo(f"wrote {out / (name + '.jsonl')} and {out / (name + '.summary.json')}")
+
+
+def compare_boolean(model_dir: Path, sequence: str) -> tuple[str, str, list[tuple[str, str, str]]]:
+    """(rules' completion, model's completion, [(field, rules, model)]) for one input of the
+    run's boolean world."""
+    import yaml
+
+    from ..eval.generation import generate
+    from ..models import load_pretrained
+    from ..tasks import Example
+    from ..tasks.boolean_world import BooleanWorldConfig, resolve_world
+    from ..tasks.boolean_world.task import _completion, bits, parse_completion
+
+    config = BooleanWorldConfig()
+    run_config = model_dir.parent / "config.yaml"
+    if run_config.is_file():
+        task = (yaml.safe_load(run_config.read_text()).get("data") or {}).get("task") or {}
+        if task.get("task") == "boolean_world":
+            config = BooleanWorldConfig.model_validate(task)
+    world = resolve_world(config)
+    try:
+        value = bits(sequence)
+    except ValueError:
+        value = ()
+    if len(value) != len(world.inputs) or set(value) - {0, 1}:
+        example_bits = ",".join("10"[i % 2] for i in range(len(world.inputs)))
+        raise ConfigError(f"input {sequence!r}: give {len(world.inputs)} comma-separated bits "
+                          f"({', '.join(world.inputs)}), e.g. {example_bits!r}")
+    rules = _completion(world, world.run(dict(zip(world.inputs, value, strict=True))))
+    model, tok = load_pretrained(model_dir)
+    example = Example(id="test", task="boolean_world", split="test", prompt=sequence, answer=rules,
+                      completion=rules)
+    said = generate(model, tok, [example], max_new_tokens=len(rules) + 8)[0][0]
+    gold_out, gold_sum, _ = parse_completion(rules, len(world.outputs), world.separator)
+    got_out, got_sum, _ = parse_completion(said, len(world.outputs), world.separator)
+    names = [*world.outputs, *(f"summary[{i}]" for i in range(len(gold_sum or [])))]
+    gold = [*(gold_out or []), *(gold_sum or [])]
+    got = [*(got_out or []), *(got_sum or [])]
+    fields = [(n, str(g), str(got[i]) if i < len(got) else "-")
+              for i, (n, g) in enumerate(zip(names, gold, strict=True))]
+    return rules, said, fields
+
+
+def test_cmd(
+    run: Annotated[Path, typer.Argument(help="run folder (uses final/) or a model folder")],
+    sequence: Annotated[str, typer.Argument(help="an input, e.g. '1,0,1,0,1'")],
+) -> None:
+    """The rules' answer and the model's side by side, each field marked right or wrong."""
+    rules, said, fields = compare_boolean(model_folder(run), sequence)
+    print_comparison(sequence, rules, said, fields)
+
+
+def print_comparison(sequence: str, rules: str, said: str, fields) -> None:
+    table = Table(title=f"input {sequence}", show_edge=False)
+    for col in ("field", "rules", "model", ""):
+        table.add_column(col)
+    for name, gold, got in fields:
+        ok = gold == got
+        table.add_row(name, gold, got, "[green]right[/green]" if ok else "[red]wrong[/red]")
+    console.print(table)
+    typer.echo(f"rules: {rules!r}\nmodel: {said!r}")

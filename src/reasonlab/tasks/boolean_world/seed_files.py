@@ -1,0 +1,48 @@
+"""Reading the seed's ``causal-experiment`` dataset files (``{"prompt", "completion"}`` lines in
+``train.jsonl``, ``valid.jsonl``, ``test.jsonl``) back into examples of the built-in world, so
+``causal-experiment --train`` trains on what ``--generate`` wrote. Test inputs that never occur
+in train or valid are the held-out ones."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ...config import ConfigError
+from ..base import Example
+from .rules import SEED_WORLD
+from .task import NAME, _completion, bits
+
+FILES = {"train": "train.jsonl", "dev": "valid.jsonl", "test": "test.jsonl"}
+
+
+def read_seed_dataset(folder: Path) -> dict[str, list[Example]]:
+    rows: dict[str, list[dict]] = {}
+    for split, name in FILES.items():
+        path = folder / name
+        if not path.is_file():
+            raise ConfigError(f"{path}: missing; write the dataset first: causal-experiment --generate")
+        rows[split] = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    seen = {r["prompt"] for s in ("train", "dev") for r in rows[s]}
+    world = SEED_WORLD
+    out: dict[str, list[Example]] = {}
+    for split, items in rows.items():
+        examples = []
+        for i, r in enumerate(items):
+            try:
+                value = bits(r["prompt"])
+                env = world.run(dict(zip(world.inputs, value, strict=True)))
+            except (ValueError, KeyError):
+                raise ConfigError(f"{folder / FILES[split]} line {i + 1}: {r!r} is not an example of "
+                                  "the causal-experiment world") from None
+            if _completion(world, env) != r["completion"]:
+                raise ConfigError(f"{folder / FILES[split]} line {i + 1}: the completion disagrees "
+                                  "with the causal-experiment rules")
+            meta = {"rung": 1, "inputs": r["prompt"], "do": "", "held_out": r["prompt"] not in seen,
+                    "outputs": [env[o] for o in world.outputs], "summary": world.summarise(env),
+                    "world": world.name, "reward": "exact", "n_outputs": len(world.outputs),
+                    "separator": world.separator}
+            examples.append(Example(id=f"{split}-{i:06d}", task=NAME, split=split, prompt=r["prompt"],
+                                    answer=r["completion"], completion=r["completion"], meta=meta))
+        out[split] = examples
+    return out

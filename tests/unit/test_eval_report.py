@@ -1,0 +1,33 @@
+"""pass@k (unbiased estimator, hand-computed values) and slices of an eval summary."""
+
+from __future__ import annotations
+
+import pytest
+
+from reasonlab.eval.generation import Generated
+from reasonlab.eval.report import pass_at_k, summarise
+from reasonlab.rewards import Score
+from reasonlab.tasks import Example
+
+
+def test_pass_at_k_hand_values():
+    assert pass_at_k(4, 1, 1) == pytest.approx(0.25)
+    assert pass_at_k(4, 1, 2) == pytest.approx(1 - 3 / 6)
+    assert pass_at_k(4, 1, 4) == 1.0
+    assert pass_at_k(5, 0, 3) == 0.0
+    assert pass_at_k(10, 3, 5) == pytest.approx(1 - 21 / 252)  # C(7,5) / C(10,5)
+
+
+def test_summary_slices():
+    def gen(meta, correct):
+        e = Example(id="x", task="t", split="test", prompt="p", answer="a", completion="a", meta=meta)
+        return [Generated(e, "a", Score(float(c), c)) for c in correct]
+
+    rows = [gen({"rung": 1, "held_out": True}, [True, False]),
+            gen({"rung": 2, "held_out": False, "bin": "easy"}, [False, False]),
+            gen({"rung": 2, "held_out": False, "bin": "easy"}, [True, True])]
+    s = summarise(rows)
+    assert s["n"] == 3 and s["exact_match"] == pytest.approx(2 / 3) and s["reward"] == pytest.approx(0.5)
+    assert s["pass@k"] == {"pass@1": pytest.approx((0.5 + 0 + 1) / 3), "pass@2": pytest.approx(2 / 3)}
+    assert s["slices"]["held_out"] == {"n": 1, "exact_match": 1.0, "reward": 0.5}
+    assert s["slices"]["rung=2"]["n"] == 2 and s["slices"]["bin=easy"]["exact_match"] == 0.5
