@@ -36,6 +36,15 @@ class Sizes(BaseModel):
     test: int = Field(ge=0)
 
 
+def check_rungs(v: dict[int, float]) -> dict[int, float]:
+    """A rung mix ``{rung: weight}``: rungs 1-3, some positive weight; zero weights dropped."""
+    if set(v) - {1, 2, 3}:
+        raise ValueError(f"rungs are 1, 2 or 3, not {sorted(set(v) - {1, 2, 3})}")
+    if not v or any(w < 0 for w in v.values()) or sum(v.values()) <= 0:
+        raise ValueError("give at least one rung with a positive weight, e.g. {2: 1.0}")
+    return {k: w for k, w in sorted(v.items()) if w > 0}
+
+
 @dataclass(frozen=True)
 class Example:
     """One problem. ``prompt`` is the user text; ``system`` the optional system prompt, so chat

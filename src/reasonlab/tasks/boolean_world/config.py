@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from ..base import Sizes
+from ..base import Sizes, check_rungs
 
 
 class _Strict(BaseModel):
@@ -66,11 +66,7 @@ class BooleanWorldConfig(_Strict):
     @field_validator("rungs")
     @classmethod
     def _rungs(cls, v: dict[int, float]) -> dict[int, float]:
-        if set(v) - {1, 2, 3}:
-            raise ValueError(f"rungs are 1, 2 or 3, not {sorted(set(v) - {1, 2, 3})}")
-        if any(w < 0 for w in v.values()) or sum(v.values()) <= 0:
-            raise ValueError("give at least one rung with a positive weight, e.g. {1: 1.0}")
-        return {k: w for k, w in sorted(v.items()) if w > 0}
+        return check_rungs(v)
 
     @field_validator("n_interventions")
     @classmethod

@@ -162,26 +162,24 @@ def _int_term(t: _Tokens) -> Expr:
     raise t.error(f"expected a number, a variable, sum(...) or '(', found {t.raw()!r}")
 
 
-def parse_rule(text: str, where: str = "rule") -> Expr:
-    """Parse a boolean expression (a structural equation's right-hand side)."""
+def _parse(text: str, where: str, grammar) -> Expr:
     t = _Tokens(str(text), where)
     if not t.items:
         raise t.error("empty expression", 0)
-    expr = _parse_bool(t)
+    expr = grammar(t)
     if t.peek() is not None:
         raise t.error(f"unexpected {t.raw()!r} after a complete expression")
     return expr
+
+
+def parse_rule(text: str, where: str = "rule") -> Expr:
+    """Parse a boolean expression (a structural equation's right-hand side)."""
+    return _parse(text, where, _parse_bool)
 
 
 def parse_summary(text: str, where: str = "summary") -> Expr:
     """Parse an integer expression (a summary line)."""
-    t = _Tokens(str(text), where)
-    if not t.items:
-        raise t.error("empty expression", 0)
-    expr = _parse_int(t)
-    if t.peek() is not None:
-        raise t.error(f"unexpected {t.raw()!r} after a complete expression")
-    return expr
+    return _parse(text, where, _parse_int)
 
 
 def names_in(expr: Expr) -> set[str]:

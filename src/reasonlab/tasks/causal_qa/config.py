@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from ...causal.dag import DagConfig
-from ..base import Sizes
+from ..base import Sizes, check_rungs
 
 BINS = ("easy", "medium", "hard")
 
@@ -121,11 +121,7 @@ class CausalQAConfig(_Strict):
     @field_validator("rungs")
     @classmethod
     def _rungs(cls, v: dict[int, float]) -> dict[int, float]:
-        if set(v) - {1, 2, 3}:
-            raise ValueError(f"rungs are 1, 2 or 3, not {sorted(set(v) - {1, 2, 3})}")
-        if not v or any(w < 0 for w in v.values()) or sum(v.values()) <= 0:
-            raise ValueError("give at least one rung with a positive weight, e.g. {2: 1.0}")
-        return {k: w for k, w in sorted(v.items()) if w > 0}
+        return check_rungs(v)
 
     @field_validator("n_evidence", "n_interventions")
     @classmethod
