@@ -47,14 +47,19 @@ def flat_model(model: DiscreteSCM) -> tuple[np.ndarray, np.ndarray]:
     return model._cache["flat"]
 
 
+def fill_row(row: np.ndarray, target: int, fixed: dict[int, int], cut: frozenset[int]) -> None:
+    """Encode one query into a row of ``-1``: ``[target, value of each variable]`` with x for an
+    observed value and x + CUT for an intervened one."""
+    row[0] = target
+    for v, x in fixed.items():
+        row[v + 1] = x + CUT if v in cut else x
+
+
 def query_rows(n: int, queries: list[tuple[int, dict[int, int], frozenset[int]]]) -> np.ndarray:
-    """``(B, n+1)`` rows ``[target, value of each variable]``: -1 free, x observed, x + CUT
-    intervened."""
+    """``(B, n+1)`` rows of :func:`fill_row`."""
     rows = np.full((len(queries), n + 1), -1, dtype=np.int64)
     for r, (target, fixed, cut) in enumerate(queries):
-        rows[r, 0] = target
-        for v, x in fixed.items():
-            rows[r, v + 1] = x + CUT if v in cut else x
+        fill_row(rows[r], target, fixed, cut)
     return rows
 
 

@@ -208,6 +208,12 @@ def _plan(model: DiscreteSCM, b: _Bound, free: bool) -> Contraction:
     return plan
 
 
+def _zero_evidence(q: Query) -> ZeroProbabilityEvidence:
+    return ZeroProbabilityEvidence(f"{q}: the evidence has probability zero"
+                                   + (" under the intervention" if q.rung == 2 else "")
+                                   + ", so the answer is undefined")
+
+
 def _finish(model: DiscreteSCM, b: _Bound, table: np.ndarray,
             plan: Callable[[], Contraction], total: float | None = None) -> DiscreteResult:
     """Normalise the unnormalised target table (its sum: ``total``, computed when not given)
@@ -215,9 +221,7 @@ def _finish(model: DiscreteSCM, b: _Bound, table: np.ndarray,
     total = float(table.sum()) if total is None else float(total)
     q = b.query
     if not total > 0.0:
-        raise ZeroProbabilityEvidence(
-            f"{q}: the evidence has probability zero"
-            + (" under the intervention" if q.rung == 2 else "") + ", so the answer is undefined")
+        raise _zero_evidence(q)
     y = b.target % model.n
     if b.target in b.fixed:
         probs = np.zeros(model.cards[y])
@@ -236,7 +240,7 @@ def solve(model: DiscreteSCM, query: str | Query, engine: str = "compiled") -> D
     """Exact answer to one query (rung 1, 2 or 3) on a discrete SCM. ``engine="numpy"`` runs
     rungs 1-2 on the numpy plans instead of the compiled kernel (same answers; tests use both)."""
     b = _bind(model, query if isinstance(query, Query) else parse_query(query))
-    if engine == "compiled" and b.target not in b.fixed and b.query.rung < 3:
+    if engine == "compiled" and _compiled_ok(b):
         return _compiled_one(model, b)
     if engine not in ENGINES:
         raise QueryError(f"engine {engine!r}: choose one of {sorted(ENGINES)}")
@@ -284,15 +288,12 @@ def _compiled_one(model: DiscreteSCM, b: _Bound) -> DiscreteResult:
     if state is None:
         k = _kernel()
         row = np.full((1, model.n + 1), -1, dtype=np.int64)
-        state = model._cache["one"] = (k.solve_into, *k.flat_model(model), row, row[0],
-                                       np.empty((1, max(model.cards) + 1)), k.CUT, Lock())
-    solve_into, ints, cpts, row, flat, result, cut_offset, lock = state
-    cut = b.cut
+        state = model._cache["one"] = (k.solve_into, k.fill_row, *k.flat_model(model), row,
+                                       row[0], np.empty((1, max(model.cards) + 1)), Lock())
+    solve_into, fill_row, ints, cpts, row, flat, result, lock = state
     y = b.target
     with lock:  # the buffers are shared by every thread querying this model
-        flat[0] = y
-        for v, x in b.fixed.items():
-            flat[v + 1] = x + cut_offset if v in cut else x
+        fill_row(flat, y, b.fixed, b.cut)
         try:
             solve_into(ints, cpts, row, result)
         finally:
@@ -301,7 +302,7 @@ def _compiled_one(model: DiscreteSCM, b: _Bound) -> DiscreteResult:
         total = result[0, -1]
         probs = result[0, : model.cards[y]].copy()
     if not total > 0.0:
-        _finish(model, b, probs, None, total=0.0)  # raises ZeroProbabilityEvidence
+        raise _zero_evidence(b.query)
     return DiscreteResult(b.query, model.names[y], model.states[y], probs, model.names,
                           partial(_plan, model, b, False))
 
@@ -316,7 +317,7 @@ def _compiled(model: DiscreteSCM, bound: list[_Bound], members: list[int],
     for row, i in enumerate(members):
         b = bound[i]
         if not totals[row] > 0.0:
-            _finish(model, b, probs[row], None, total=0.0)  # raises ZeroProbabilityEvidence
+            raise _zero_evidence(b.query)
         y = b.target
         results[i] = DiscreteResult(b.query, names[y], states[y], probs[row, : cards[y]], names,
                                     partial(_plan, model, b, False))

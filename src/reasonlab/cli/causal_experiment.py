@@ -27,7 +27,7 @@ from loguru import logger
 from ..config import ConfigError
 from ..tasks import get_task
 from ..tasks.boolean_world import BooleanWorldConfig, resolve_world
-from ..tasks.boolean_world.task import _completion, bits, seed_format
+from ..tasks.boolean_world.task import rule_answer, seed_format
 
 SPLIT_FILES = {"train": "train.jsonl", "dev": "valid.jsonl", "test": "test.jsonl"}
 MODEL_DIR = Path("out/tiny-gpt2-causal/final")
@@ -61,16 +61,7 @@ def generate(omit: str, out: Path, seed: int) -> dict[str, Path]:
 
 def manual_test(sequence: str) -> str:
     """The rule-computed completion for an input (the seed's ``manual_test``)."""
-    world = resolve_world(BooleanWorldConfig())
-    try:
-        value = bits(sequence)
-    except ValueError:
-        value = ()
-    if len(value) != len(world.inputs) or set(value) - {0, 1}:
-        raise ConfigError(f"--test {sequence!r}: give {len(world.inputs)} comma-separated bits "
-                          f"({', '.join(world.inputs)}), e.g. '1,0,1,0,1'")
-    env = world.run(dict(zip(world.inputs, value, strict=True)))
-    return _completion(world, env)
+    return rule_answer(resolve_world(BooleanWorldConfig()), sequence)
 
 
 def train(dataset: Path, seed: int) -> Path:

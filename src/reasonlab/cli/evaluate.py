@@ -97,7 +97,7 @@ def compare_boolean(model_dir: Path, sequence: str) -> tuple[str, str, list[tupl
     from ..models import load_pretrained
     from ..tasks import Example
     from ..tasks.boolean_world import BooleanWorldConfig, resolve_world
-    from ..tasks.boolean_world.task import _completion, bits, parse_completion
+    from ..tasks.boolean_world.task import parse_completion, rule_answer
 
     config = BooleanWorldConfig()
     run_config = model_dir.parent / "config.yaml"
@@ -106,15 +106,7 @@ def compare_boolean(model_dir: Path, sequence: str) -> tuple[str, str, list[tupl
         if task.get("task") == "boolean_world":
             config = BooleanWorldConfig.model_validate(task)
     world = resolve_world(config)
-    try:
-        value = bits(sequence)
-    except ValueError:
-        value = ()
-    if len(value) != len(world.inputs) or set(value) - {0, 1}:
-        example_bits = ",".join("10"[i % 2] for i in range(len(world.inputs)))
-        raise ConfigError(f"input {sequence!r}: give {len(world.inputs)} comma-separated bits "
-                          f"({', '.join(world.inputs)}), e.g. {example_bits!r}")
-    rules = _completion(world, world.run(dict(zip(world.inputs, value, strict=True))))
+    rules = rule_answer(world, sequence)
     model, tok = load_pretrained(model_dir)
     example = Example(id="test", task="boolean_world", split="test", prompt=sequence, answer=rules,
                       completion=rules)

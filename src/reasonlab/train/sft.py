@@ -185,9 +185,6 @@ def evaluate_sets(model, tok, sets: dict[str, list[Example]], cfg: SFTConfig,
 
 def train_sft(cfg: SFTConfig, resume: bool = False, progress: bool = True) -> Path:
     """Run SFT; returns the run directory (its ``final/`` holds the model)."""
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.disable_progress_bar()
     run = RunDir(Path(cfg.run_dir) / cfg.name, cfg.log_rotation, cfg.log_retention)
     try:
         return _train(cfg, run, resume, progress)

@@ -11,7 +11,7 @@ from pathlib import Path
 from ...config import ConfigError
 from ..base import Example
 from .rules import SEED_WORLD
-from .task import NAME, _completion, bits
+from .task import NAME, bits, completion_text
 
 FILES = {"train": "train.jsonl", "dev": "valid.jsonl", "test": "test.jsonl"}
 
@@ -35,7 +35,7 @@ def read_seed_dataset(folder: Path) -> dict[str, list[Example]]:
             except (ValueError, KeyError):
                 raise ConfigError(f"{folder / FILES[split]} line {i + 1}: {r!r} is not an example of "
                                   "the causal-experiment world") from None
-            if _completion(world, env) != r["completion"]:
+            if completion_text(world, env) != r["completion"]:
                 raise ConfigError(f"{folder / FILES[split]} line {i + 1}: the completion disagrees "
                                   "with the causal-experiment rules")
             meta = {"rung": 1, "inputs": r["prompt"], "do": "", "held_out": r["prompt"] not in seen,

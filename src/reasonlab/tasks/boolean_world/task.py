@@ -109,7 +109,8 @@ def _noise(world: World, config: BooleanWorldConfig, rng: np.random.Generator) -
     return {u: int(rng.random() < config.noise_p) for u in world.noise}
 
 
-def _completion(world: World, env: dict[str, int]) -> str:
+def completion_text(world: World, env: dict[str, int]) -> str:
+    """The completion for a world state: output bits, then the summary line."""
     summary = world.separator.join(str(v) for v in world.summarise(env))
     return f"\n{fmt(env[o] for o in world.outputs)}\n" + (f"{summary}\n" if world.summary else "")
 
@@ -175,7 +176,7 @@ def _example(config: BooleanWorldConfig, world: World, split: str, index: int,
     else:
         raise ConfigError(f"field rungs: no identifiable counterfactual found for input {fmt(value)} "
                           "after 1000 draws; use fewer noise bits or other rules")
-    completion = _completion(world, env)
+    completion = completion_text(world, env)
     meta = {"rung": rung, "inputs": fmt(value), "do": _do_text(do) if do else "",
             "held_out": value in held,
             "outputs": [env[o] for o in world.outputs], "summary": world.summarise(env),
@@ -183,6 +184,19 @@ def _example(config: BooleanWorldConfig, world: World, split: str, index: int,
             "separator": world.separator}
     return Example(id=f"{split}-{index:06d}", task=NAME, split=split, prompt=prompt,
                    answer=completion, completion=completion, meta=meta)
+
+
+def rule_answer(world: World, sequence: str) -> str:
+    """The rules' completion for an input such as ``'1,0,1,0,1'`` (a clear error otherwise)."""
+    try:
+        value = bits(sequence)
+    except ValueError:
+        value = ()
+    if len(value) != len(world.inputs) or set(value) - {0, 1}:
+        example = ",".join("10"[i % 2] for i in range(len(world.inputs)))
+        raise ConfigError(f"input {sequence!r}: give {len(world.inputs)} comma-separated bits "
+                          f"({', '.join(world.inputs)}), e.g. {example!r}")
+    return completion_text(world, world.run(dict(zip(world.inputs, value, strict=True))))
 
 
 def generate_group(config: BooleanWorldConfig, split: str, group: int) -> list[Example]:
