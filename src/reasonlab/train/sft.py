@@ -12,7 +12,6 @@ the same weights as an uninterrupted run (the data order is a function of (seed,
 from __future__ import annotations
 
 import math
-import random
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +29,8 @@ from ..eval.generation import generate, score
 from ..models import ModelConfig, alphabet, build_model, char_tokenizer, count_parameters, load_pretrained
 from ..tasks import Example, task_config
 from .data import collate, encode, epoch_order
+from .device import autocast_dtype, grad_scaler, pick_device, seed_all
+from .optim import OptimConfig, build_optimizer
 from .rundir import RunDir
 
 
@@ -53,16 +54,6 @@ class DataConfig(_Strict):
             raise ValueError("give exactly one of data.path (a generated dataset folder) or "
                              "data.task (a task config, generated in memory)")
         return self
-
-
-class OptimConfig(_Strict):
-    lr: float = Field(5e-4, gt=0)
-    weight_decay: float = Field(0.0, ge=0)
-    betas: tuple[float, float] = (0.9, 0.999)
-    warmup_steps: int = Field(0, ge=0)
-    schedule: Literal["cosine", "linear", "constant"] = "linear"
-    grad_clip: float = Field(1.0, ge=0, description="0 disables clipping")
-    grad_accum: int = Field(1, ge=1)
 
 
 class SFTConfig(_Strict):
@@ -134,39 +125,6 @@ def eval_sets(splits: dict[str, list[Example]], max_eval: int) -> dict[str, list
     return out
 
 
-def _device(cfg: SFTConfig) -> torch.device:
-    if cfg.device == "cuda" or (cfg.device == "auto" and torch.cuda.is_available()):
-        if not torch.cuda.is_available():
-            raise ConfigError("field device = 'cuda' but no CUDA device is available; use auto or cpu")
-        return torch.device("cuda")
-    return torch.device("cpu")
-
-
-def _autocast_dtype(cfg: SFTConfig, device: torch.device) -> torch.dtype | None:
-    if device.type != "cuda" or cfg.precision == "fp32":
-        return None
-    if cfg.precision == "fp16":
-        return torch.float16
-    return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-
-
-def _lr_lambda(cfg: OptimConfig, total: int):
-    def f(step: int) -> float:
-        if step < cfg.warmup_steps:
-            return (step + 1) / cfg.warmup_steps
-        if cfg.schedule == "constant":
-            return 1.0
-        frac = min(1.0, (step - cfg.warmup_steps) / max(1, total - cfg.warmup_steps))
-        return 0.5 * (1 + math.cos(math.pi * frac)) if cfg.schedule == "cosine" else 1.0 - frac
-    return f
-
-
-def _seed_all(seed: int) -> None:
-    random.seed(seed)
-    np.random.seed(seed % 2**32)
-    torch.manual_seed(seed)
-
-
 def evaluate_sets(model, tok, sets: dict[str, list[Example]], cfg: SFTConfig,
                   device: torch.device) -> dict[str, float]:
     metrics: dict[str, float] = {}
@@ -195,13 +153,13 @@ def train_sft(cfg: SFTConfig, resume: bool = False, progress: bool = True) -> Pa
 def _train(cfg: SFTConfig, run: RunDir, resume: bool, progress: bool) -> Path:
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
-    device = _device(cfg)
+    device = pick_device(cfg.device)
     splits, source = load_data(cfg.data)
     sets = eval_sets(splits, cfg.data.max_eval)
     ckpts = run.checkpoints() if resume else []
     if resume and not ckpts:
         logger.warning(f"--resume: no checkpoint in {run.root}; starting from scratch")
-    _seed_all(cfg.seed)
+    seed_all(cfg.seed)
     if ckpts:
         model, tok = load_pretrained(ckpts[-1])
     elif cfg.model.path:
@@ -222,17 +180,16 @@ def _train(cfg: SFTConfig, run: RunDir, resume: bool, progress: bool) -> Path:
     micro_per_epoch = math.ceil(len(train) / cfg.batch_size)
     steps_per_epoch = max(1, micro_per_epoch // cfg.optim.grad_accum)
     total = cfg.max_steps or max(1, int(cfg.epochs * steps_per_epoch))
-    decay = [p for n, p in model.named_parameters() if p.ndim >= 2]
-    no_decay = [p for n, p in model.named_parameters() if p.ndim < 2]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.optim.weight_decay},
-                             {"params": no_decay, "weight_decay": 0.0}],
-                            lr=cfg.optim.lr, betas=cfg.optim.betas)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, _lr_lambda(cfg.optim, total))
+    opt, sched = build_optimizer(model, cfg.optim, total)
+    autocast = autocast_dtype(cfg.precision, device)
+    scaler = grad_scaler(autocast, device)
     step, perfect = 0, 0
     if ckpts:
         state = torch.load(ckpts[-1] / "trainer_state.pt", weights_only=False)
         opt.load_state_dict(state["optimizer"])
         sched.load_state_dict(state["scheduler"])
+        if "scaler" in state:
+            scaler.load_state_dict(state["scaler"])
         step, perfect = state["step"], state.get("perfect", 0)
         torch.set_rng_state(state["torch_rng"])
         run.truncate_metrics(step)
@@ -240,7 +197,6 @@ def _train(cfg: SFTConfig, run: RunDir, resume: bool, progress: bool) -> Path:
     n_params, n_emb = count_parameters(model)
     logger.info(f"SFT {cfg.name}: {len(train)} examples from {source}, {total} steps, "
                 f"{n_params:,} parameters ({n_emb:,} in embeddings), device {device}")
-    autocast = _autocast_dtype(cfg, device)
     columns = (TextColumn("sft"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[info]}"),
                TimeRemainingColumn())
     started = time.perf_counter()
@@ -260,12 +216,14 @@ def _train(cfg: SFTConfig, run: RunDir, resume: bool, progress: bool) -> Path:
                 batch = {k: v.to(device) for k, v in batch.items()}
                 with torch.autocast(device.type, dtype=autocast, enabled=autocast is not None):
                     loss = model(**batch).loss
-                (loss / cfg.optim.grad_accum).backward()
+                scaler.scale(loss / cfg.optim.grad_accum).backward()
                 loss_sum += loss.detach().item()
                 tokens += int((batch["labels"] != -100).sum())
+            scaler.unscale_(opt)
             grad_norm = (torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.optim.grad_clip)
                          if cfg.optim.grad_clip > 0 else torch.tensor(0.0))
-            opt.step()
+            scaler.step(opt)
+            scaler.update()
             sched.step()
             step += 1
             metrics = {"train/loss": loss_sum / cfg.optim.grad_accum, "train/lr": sched.get_last_lr()[0],
@@ -283,6 +241,7 @@ def _train(cfg: SFTConfig, run: RunDir, resume: bool, progress: bool) -> Path:
             if step % cfg.save_every == 0 or step == total or stop:
                 run.save_checkpoint(step, model, tok, {
                     "optimizer": opt.state_dict(), "scheduler": sched.state_dict(), "step": step,
+                    "scaler": scaler.state_dict(),
                     "perfect": perfect, "torch_rng": torch.get_rng_state()}, cfg.max_checkpoints)
             if stop:
                 logger.info(f"every eval set at 100% exact for {perfect} evals: stopping at step {step}")
