@@ -8,6 +8,7 @@ Exact formulas and the engines they mirror: ``shared/reference/objectives.md``.
 
 from .advantages import ADVANTAGES
 from .aggregate import AGGREGATIONS
+from .combine import combine
 from .losses import POLICY_LOSSES, PolicyInputs, PolicyLoss
 from .raml import select_rollouts
 from .regularizers import KL_ESTIMATORS, entropy
@@ -15,5 +16,5 @@ from .shaping import overlong_penalty, truncation_mask, varied_groups, window_gr
 from .spo import spo_rows
 
 __all__ = ["ADVANTAGES", "AGGREGATIONS", "KL_ESTIMATORS", "POLICY_LOSSES", "PolicyInputs",
-           "PolicyLoss", "entropy", "overlong_penalty", "select_rollouts", "spo_rows",
+           "PolicyLoss", "combine", "entropy", "overlong_penalty", "select_rollouts", "spo_rows",
            "truncation_mask", "varied_groups", "window_groups"]

@@ -37,5 +37,5 @@ KL_ESTIMATORS: dict[str, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] =
 
 def entropy(logits: torch.Tensor) -> torch.Tensor:
     """``logits: (..., V)`` (already divided by the temperature) -> ``(...)`` entropy in nats."""
-    z = logits.float()
+    z = logits.to(torch.promote_types(logits.dtype, torch.float32))
     return torch.logsumexp(z, -1) - (torch.softmax(z, -1) * z).sum(-1)

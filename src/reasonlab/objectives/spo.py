@@ -49,9 +49,14 @@ def _complement(z: torch.Tensor, idx: torch.Tensor, lse: torch.Tensor) -> torch.
     return torch.logsumexp(rest, -1) - lse
 
 
+def _fp32(logits: torch.Tensor, temperature: float) -> torch.Tensor:
+    """Temperature-scaled logits in at least fp32 (bf16/fp16 logits are upcast, fp64 kept)."""
+    return logits.to(torch.promote_types(logits.dtype, torch.float32)) / temperature
+
+
 def token_probs(logits: torch.Tensor, actions: torch.Tensor, temperature: float = 1.0) -> TokenProbs:
     """``logits: (B, T, V)``, ``actions: (B, T)`` -> the four log-probabilities of the SPO losses."""
-    z = logits.float() / temperature
+    z = _fp32(logits, temperature)
     lse = torch.logsumexp(z, -1)
     top = z.argmax(-1)
     logp_c = z.gather(-1, actions[..., None]).squeeze(-1) - lse
@@ -85,7 +90,7 @@ def bernoulli_jsd(p: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
 def spo_rank_jsd(logits: torch.Tensor, actions: torch.Tensor, temperature: float = 1.0,
                  detach_target: bool = False) -> torch.Tensor:
     """Rank-aware JSD per token, ``(B, T)``: ``sum_{j ranked above a} JSD(Bern(p_j) || Bern(p_a))``."""
-    z = logits.float() / temperature  # (B, T, V)
+    z = _fp32(logits, temperature)  # (B, T, V)
     p = torch.softmax(z, -1)
     z_a = z.gather(-1, actions[..., None])  # (B, T, 1)
     p_a = p.gather(-1, actions[..., None])
