@@ -1,5 +1,7 @@
 """YAML configs with dotted command-line overrides, validated by pydantic.
 
+A file may start from another with ``base: other.yaml`` (a path relative to the file): the
+base is read first (recursively) and the file's own keys are merged over it, section by section.
 ``load_config(path, ["a.b=3", "seed=7"])`` reads the YAML mapping, applies each override (the
 value is parsed as YAML, so ``3``, ``[5, 10]`` and ``true`` have their types) and returns the
 mapping; the caller validates it with its pydantic model (:func:`validate`). Every problem raises
@@ -23,7 +25,8 @@ class ConfigError(ValueError):
     """A config file, field or override that cannot be used as given."""
 
 
-def read_yaml(path: str | Path) -> dict[str, Any]:
+def read_yaml(path: str | Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """The mapping in ``path``, merged over its ``base:`` file if it names one."""
     p = Path(path)
     if not p.is_file():
         raise ConfigError(f"config file {str(p)!r} does not exist")
@@ -36,7 +39,22 @@ def read_yaml(path: str | Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ConfigError(f"config file {str(p)!r} must hold a mapping (key: value lines), "
                           f"not a {type(data).__name__}")
-    return data
+    base = data.pop("base", None)
+    if base is None:
+        return data
+    if not isinstance(base, str):
+        raise ConfigError(f"config file {str(p)!r}: field base = {base!r} must be a file path")
+    here = p.resolve()
+    if here in _chain:
+        raise ConfigError(f"config file {str(p)!r}: base files form a cycle; remove one base:")
+    return _merge(read_yaml(p.parent / base, (*_chain, here)), data)
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for k, v in over.items():
+        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
 
 
 def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any]:

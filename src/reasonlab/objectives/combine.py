@@ -17,19 +17,22 @@ from .aggregate import AGGREGATIONS
 def combine(pg: torch.Tensor, pg_mask: torch.Tensor, mode: str, counts: dict[str, float],
             entropy: torch.Tensor | None = None, entropy_coef: float = 0.0,
             kl: torch.Tensor | None = None, kl_coef: float = 0.0,
-            aux_mask: torch.Tensor | None = None) -> tuple[torch.Tensor, dict[str, float]]:
-    """Each term ``(B, T)``; ``counts`` holds ``tokens``/``seqs``/``length`` of the whole update
-    batch (see :mod:`.aggregate`). Returns the scalar loss and its parts."""
+            aux_mask: torch.Tensor | None = None, aux_counts: dict[str, float] | None = None
+            ) -> tuple[torch.Tensor, dict[str, float]]:
+    """Each term ``(B, T)``; ``counts`` (``aux_counts`` for the entropy/KL terms, default the
+    same) hold ``tokens``/``seqs``/``length`` of the whole update batch (see :mod:`.aggregate`),
+    so micro-batch losses sum to the batch loss. Returns the scalar loss and its parts."""
     agg = AGGREGATIONS[mode]
     aux = pg_mask if aux_mask is None else aux_mask
+    aux_counts = counts if aux_counts is None else aux_counts
     loss = pg_loss = agg(pg, pg_mask, **counts)
     parts = {"pg_loss": float(pg_loss.detach())}
     if entropy is not None and entropy_coef:
-        ent = agg(entropy, aux, **counts)
+        ent = agg(entropy, aux, **aux_counts)
         loss = loss - entropy_coef * ent
         parts["entropy_term"] = float(ent.detach())
     if kl is not None and kl_coef:
-        kl_term = agg(kl, aux, **counts)
+        kl_term = agg(kl, aux, **aux_counts)
         loss = loss + kl_coef * kl_term
         parts["kl_term"] = float(kl_term.detach())
     return loss, parts

@@ -90,6 +90,8 @@ class Task:
     group_files: Callable[[Any, str, int], dict[str, str]] | None = None
     # items a split was asked for (a group may give fewer, e.g. a small graph's few questions)
     planned: Callable[[Any, str], int] | None = None
+    # reward modes ``verify`` understands in ``meta["reward"]`` (the first is the default)
+    rewards: tuple[str, ...] = ("exact",)
 
     def generate(self, config: Any, split: str, index: int) -> Example:
         """Item ``index`` of ``split`` (items are numbered group by group)."""

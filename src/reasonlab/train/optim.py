@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 class OptimConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    lr: float = Field(5e-4, gt=0)
+    lr: float = Field(5e-4, ge=0, description="0 gives a no-update control run")
     weight_decay: float = Field(0.0, ge=0)
     betas: tuple[float, float] = (0.9, 0.999)
     warmup_steps: int = Field(0, ge=0)

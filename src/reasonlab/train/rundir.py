@@ -33,6 +33,17 @@ class RunDir:
         self._tb = None
 
     # ------------------------------------------------------------------ files
+    def start_fresh(self) -> None:
+        """A new run in this folder replaces the previous one's metrics, TensorBoard events,
+        checkpoints and final model (logs are kept; they rotate); to keep a run, pick another
+        ``name``, or continue it with ``--resume``."""
+        old = [self.root / p for p in ("metrics.jsonl", "tb", "checkpoints", "final")]
+        old = [p for p in old if p.exists()]
+        if old:
+            logger.warning(f"{self.root} held a previous run; replacing it (use --resume to continue one)")
+        for p in old:
+            shutil.rmtree(p) if p.is_dir() else p.unlink()
+
     def write_config(self, yaml_text: str) -> None:
         atomic_write_text(self.root / "config.yaml", yaml_text)
 

@@ -135,9 +135,12 @@ def evaluate_sets(model, tok, sets: dict[str, list[Example]], cfg: SFTConfig,
         results = score(examples, [t[0] for t in texts])
         metrics[f"eval/{name}/exact"] = sum(r.score.correct for r in results) / len(results)
         metrics[f"eval/{name}/reward"] = sum(r.score.reward for r in results) / len(results)
+        lengths = [len(ids) for ids in tok([t[0] for t in texts], add_special_tokens=False)["input_ids"]]
+        metrics[f"eval/{name}/response_length"] = sum(lengths) / len(lengths)
     test = "held_out" if "held_out" in sets else "test" if "test" in sets else None
     if test:
         metrics["test/score"] = metrics[f"eval/{test}/reward"]
+        metrics["test/avg_response_length"] = metrics[f"eval/{test}/response_length"]
     return metrics
 
 
@@ -159,6 +162,8 @@ def _train(cfg: SFTConfig, run: RunDir, resume: bool, progress: bool) -> Path:
     ckpts = run.checkpoints() if resume else []
     if resume and not ckpts:
         logger.warning(f"--resume: no checkpoint in {run.root}; starting from scratch")
+    if not ckpts:
+        run.start_fresh()
     seed_all(cfg.seed)
     if ckpts:
         model, tok = load_pretrained(ckpts[-1])

@@ -76,7 +76,7 @@ def test_half_target_intent_raises_unsure_chosen_tokens():
     spo_half(token_probs(logits, torch.tensor([[1]])), "intent").sum().backward()
     assert logits.grad[0, 0, 1] < 0  # descent raises the chosen logit (p = 0.245 < 1/2)
     logits.grad = None
-    assert float(spo_half(token_probs(logits, torch.tensor([[0]])), "intent").sum()) == 0.0
+    assert float(spo_half(token_probs(logits.detach(), torch.tensor([[0]])), "intent").sum()) == 0.0
 
 
 @pytest.mark.parametrize("detach", [False, True])

@@ -11,9 +11,10 @@ from reasonlab.config import apply_overrides, read_yaml
 from reasonlab.tasks import task_config
 
 CONFIGS = Path(__file__).parents[3] / "configs"
-ALL = sorted(p for p in CONFIGS.rglob("*.yaml") if p.parent.name != "worlds")
+ALL = sorted(p for p in CONFIGS.rglob("*.yaml")  # _name.yaml files are bases of others
+             if p.parent.name != "worlds" and not p.name.startswith("_"))
 PRESETS = [p for p in ALL if "task" in read_yaml(p)]
-TRAINING = [p for p in ALL if "task" not in read_yaml(p)]
+TRAINING = [p for p in ALL if "task" not in read_yaml(p) and "init" not in read_yaml(p)]  # SFT
 WORLDS = sorted((CONFIGS / "worlds").glob("*.yaml"))
 SHRINK = {
     "causal_qa": ["n_models.train=1", "n_models.dev=1", "n_models.test=1",

@@ -267,5 +267,6 @@ def seed_format(example: Example) -> str:
 TASK = Task(name=NAME, config=BooleanWorldConfig, generate_group=generate_group, groups=groups,
             verify=verify, group_files=group_files, planned=planned,
             describe="Boolean structural equations (the seed's causal-experiment world, or "
-                     "random ones), with interventions and counterfactuals")
+                     "random ones), with interventions and counterfactuals",
+            rewards=("exact", "partial"))
 

@@ -17,7 +17,14 @@ import numpy as np
 from ...causal import GaussianSCM, ZeroProbabilityEvidence, model_to_dict, query, query_many
 from ...causal.bif import to_bif
 from ...config import ConfigError
-from ...rewards import Score, score_distribution, score_number, score_numbers, score_yes_no
+from ...rewards import (
+    DISTRIBUTION_REWARDS,
+    Score,
+    score_distribution,
+    score_number,
+    score_numbers,
+    score_yes_no,
+)
 from ..base import Example, Task, item_seed
 from .config import CausalQAConfig, subset_name
 from .difficulty import difficulty
@@ -192,4 +199,5 @@ def group_files(config: CausalQAConfig, split: str, group: int) -> dict[str, str
 TASK = Task(name=NAME, config=CausalQAConfig, generate_group=generate_group, groups=groups,
             verify=verify, group_files=group_files,
             planned=lambda c, split: groups(c, split) * getattr(c.n_questions_per_model, split),
-            describe="Causal questions (rungs 1-3) on random discrete or linear-Gaussian SCMs")
+            describe="Causal questions (rungs 1-3) on random discrete or linear-Gaussian SCMs",
+            rewards=tuple(DISTRIBUTION_REWARDS))

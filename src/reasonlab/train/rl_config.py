@@ -1,0 +1,125 @@
+"""The RL run's configuration: rollout, objective (by registry names), filters, update, schedule.
+
+Every name (advantage estimator, policy loss, aggregation mode, KL estimator) is checked against
+its registry when the config is read, and an unknown one is rejected with the valid names. The
+defaults are GRPO as verl runs it (std with ddof 1 + 1e-6, PPO clip 0.2, token-mean, no KL);
+the presets in ``configs/rl/`` set the paper settings.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from ..objectives import ADVANTAGES, AGGREGATIONS, KL_ESTIMATORS, POLICY_LOSSES
+from .optim import OptimConfig
+from .sft import DataConfig
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _known(registry: dict, what: str):
+    def check(value: str) -> str:
+        if value not in registry:
+            raise ValueError(f"unknown {what} {value!r}; choose one of {', '.join(sorted(registry))}")
+        return value
+    return check
+
+
+class RolloutConfig(_Strict):
+    prompts_per_step: int = Field(8, ge=1, description="prompts (groups) per rollout batch")
+    n: int = Field(8, ge=1, description="rollouts per prompt (group size G)")
+    temperature: float = Field(1.0, gt=0)
+    top_p: float = Field(1.0, gt=0, le=1)
+    max_new_tokens: int = Field(32, ge=1)
+
+
+class AlgorithmConfig(_Strict):
+    advantage: str = "grpo"
+    std_ddof: int = Field(1, ge=0, le=1, description="GRPO std: 1 (verl, TRL) or 0 (population)")
+    std_eps: float = Field(1e-6, ge=0, description="GRPO std epsilon: 1e-6 verl, 1e-4 TRL")
+    policy_loss: str = "ppo_clip"
+    eps_low: float = Field(0.2, ge=0)
+    eps_high: float = Field(0.2, ge=0, description="DAPO clip-higher: 0.28")
+    dual_clip: float | None = Field(None, gt=1, description="verl dual clip c for A < 0 (3.0)")
+    tis_coef: float | None = Field(None, gt=0, description="truncated importance weight cap (RL2: 2)")
+    aggregation: str = "token-mean"
+    norm_length: int | None = Field(None, ge=1, description="constant of the sum-norm modes "
+                                    "(default: rollout.max_new_tokens)")
+    entropy_coef: float = Field(0.0, description="loss - c * entropy: c > 0 bonus, c < 0 penalty")
+    kl_coef: float = Field(0.0, ge=0)
+    kl_estimator: str = "k3"
+    kl_in_reward: bool = Field(False, description="fold beta * sum_t KL into the reward instead")
+    aux_mask: Literal["all", "pg"] = Field("all", description="entropy/KL over every completion "
+                                           "row (verl, RaML as released) or the policy-gradient rows")
+    detach_target: bool = Field(False, description="SPO: detach p_max (released: not detached)")
+    half_variant: Literal["released", "intent"] = "released"
+    spo_normaliser: Literal["num_correct", "batch"] = Field("num_correct", description="3.2 / 3.1")
+    include_incorrect: bool = False
+    update_samples_per_prompt: int | None = Field(None, ge=1, description="RaML: k of n rollouts "
+                                                  "per prompt in the policy gradient")
+
+    _adv = field_validator("advantage")(_known(ADVANTAGES, "advantage estimator"))
+    _loss = field_validator("policy_loss")(_known(POLICY_LOSSES, "policy loss"))
+    _agg = field_validator("aggregation")(_known(AGGREGATIONS, "aggregation mode"))
+    _kl = field_validator("kl_estimator")(_known(KL_ESTIMATORS, "KL estimator"))
+
+
+class FilterConfig(_Strict):
+    dynamic_sampling: bool = Field(False, description="DAPO: drop groups whose rewards are all "
+                                   "equal and refill the batch with fresh prompts")
+    max_refills: int = Field(4, ge=0, description="extra rollout rounds to refill a batch")
+    window: tuple[float, float] | None = Field(None, description="keep groups whose mean reward "
+                                               "lies in [lo, hi] (the seed's +filter runs)")
+    mask_truncated: bool = Field(False, description="completions without EOS get mask 0")
+    overlong_max: int | None = Field(None, ge=1, description="DAPO overlong shaping: L_max")
+    overlong_cache: int = Field(4, ge=1, description="DAPO overlong shaping: L_cache")
+    overlong_factor: float = Field(1.0, ge=0)
+
+
+class RLConfig(_Strict):
+    name: str = Field("rl", pattern=r"^[A-Za-z0-9_.-]+$")
+    run_dir: str = "runs"
+    seed: int = 0
+    init: str = Field(description="an SFT run folder (its final/ is used) or a model checkpoint")
+    data: DataConfig
+    reward: str | None = Field(None, description="override the examples' reward mode "
+                               "(causal_qa: exact/strict/soft/...; boolean_world: partial)")
+    rollout: RolloutConfig = RolloutConfig()
+    algorithm: AlgorithmConfig = AlgorithmConfig()
+    filter: FilterConfig = FilterConfig()
+    steps: int = Field(100, ge=1, description="rollout batches (RL steps)")
+    epochs: float | None = Field(None, gt=0, description="passes over the prompts; caps steps")
+    max_prompt_length: int | None = Field(None, ge=1, description="drop prompts with more tokens "
+                                          "(verl's filter_overlong_prompts)")
+    ppo_epochs: int = Field(1, ge=1)
+    minibatches: int = Field(1, ge=1, description="optimizer steps per PPO epoch")
+    micro_batch_size: int | None = Field(None, ge=1, description="rows per forward (memory)")
+    optim: OptimConfig = OptimConfig(lr=1e-4)
+    eval_every: int = Field(20, ge=1)
+    eval_batch_size: int = Field(64, ge=1)
+    eval_max_new_tokens: int | None = Field(None, ge=1)
+    save_every: int = Field(100, ge=1)
+    max_checkpoints: int = Field(2, ge=1)
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    precision: Literal["auto", "fp32", "bf16", "fp16"] = "auto"
+    threads: int | None = Field(None, ge=1)
+    wandb: bool = Field(False, description="also log to wandb in offline mode (if installed)")
+    log_rotation: str = "100 MB"
+    log_retention: str = "10 days"
+
+    @model_validator(mode="after")
+    def _consistent(self) -> RLConfig:
+        k, n = self.algorithm.update_samples_per_prompt, self.rollout.n
+        if k is not None and k > n:
+            raise ValueError(f"algorithm.update_samples_per_prompt = {k} exceeds rollout.n = {n}")
+        rows = self.rollout.prompts_per_step * n
+        if self.minibatches > rows:
+            raise ValueError(f"minibatches = {self.minibatches} exceeds the {rows} rows of a batch")
+        if self.filter.window and not 0 <= self.filter.window[0] <= self.filter.window[1] <= 1:
+            raise ValueError(f"filter.window = {list(self.filter.window)} must be [lo, hi] "
+                             "with 0 <= lo <= hi <= 1")
+        return self

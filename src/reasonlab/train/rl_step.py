@@ -1,0 +1,248 @@
+"""One RL step's two halves: building the rollout batch, and the update on it.
+
+:func:`build_batch` samples, scores, shapes and filters groups (refilling for DAPO's dynamic
+sampling), then attaches advantages; :func:`update` runs the PPO epochs and minibatches with the
+objective's per-token loss, entropy and KL terms (see :mod:`.rl` for the conventions).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from ..objectives import (
+    ADVANTAGES,
+    KL_ESTIMATORS,
+    POLICY_LOSSES,
+    PolicyInputs,
+    combine,
+    entropy,
+    overlong_penalty,
+    select_rollouts,
+    spo_rows,
+    truncation_mask,
+    varied_groups,
+    window_groups,
+)
+from ..tasks import Example
+from .data import epoch_order
+from .rl_config import RLConfig
+from .rollout import RolloutBatch, concat, sample, score
+
+
+@dataclass
+class Batcher:
+    """Prompts in a seeded order, epoch after epoch; ``cursor`` counts prompts handed out."""
+
+    prompts: list[Example]
+    seed: int
+    cursor: int = 0
+    _order: tuple[int, np.ndarray] = field(default=(-1, np.arange(0)), repr=False)
+
+    def take(self, k: int) -> list[Example]:
+        out = []
+        for _ in range(k):
+            epoch, at = divmod(self.cursor, len(self.prompts))
+            if self._order[0] != epoch:
+                self._order = (epoch, epoch_order(len(self.prompts), self.seed, epoch))
+            out.append(self.prompts[int(self._order[1][at])])
+            self.cursor += 1
+        return out
+
+
+def _generator(seed: int, step: int, round_: int, device: torch.device) -> torch.Generator:
+    state = np.random.SeedSequence(seed, spawn_key=(step, round_)).generate_state(2, np.uint64)
+    return torch.Generator(device=device).manual_seed(int(state[0] % (2**63)))
+
+
+def _kl_tokens(ref, rows: dict[str, torch.Tensor], logp: torch.Tensor, cfg: RLConfig) -> torch.Tensor:
+    """Per-token KL estimate ``(b, T)`` of the policy (``logp``) against the frozen reference."""
+    from .rl import policy_logp
+
+    with torch.no_grad():
+        ref_logp, _ = policy_logp(ref, rows["input_ids"], rows["attention_mask"],
+                                  rows["position_ids"], rows["actions"], cfg.rollout.temperature)
+    return KL_ESTIMATORS[cfg.algorithm.kl_estimator](logp, ref_logp)
+
+
+_MODEL_INPUTS = ("input_ids", "attention_mask", "position_ids", "actions", "old_logp")
+
+
+def _inputs(batch: RolloutBatch, rows: torch.Tensor | slice, device: torch.device) -> dict[str, torch.Tensor]:
+    return {k: getattr(batch, k)[rows].to(device) for k in _MODEL_INPUTS}
+
+
+def _shape(batch: RolloutBatch, ref, cfg: RLConfig, device: torch.device) -> None:
+    """Overlong shaping and the KL-in-reward penalty, added to ``batch.rewards``."""
+    f = cfg.filter
+    if f.overlong_max is not None:
+        lengths = batch.mask.sum(-1)
+        batch.rewards = batch.rewards + overlong_penalty(lengths, f.overlong_max, f.overlong_cache,
+                                                         f.overlong_factor)
+    a = cfg.algorithm
+    if a.kl_in_reward and a.kl_coef > 0 and ref is not None:
+        rows = _inputs(batch, slice(None), device)
+        kl = _kl_tokens(ref, rows, rows["old_logp"], cfg).cpu()
+        batch.rewards = batch.rewards - a.kl_coef * (kl * batch.mask).sum(-1)
+
+
+def _keep(rewards: torch.Tensor, cfg: RLConfig) -> torch.Tensor:
+    keep = torch.ones(rewards.shape[0], dtype=torch.bool)
+    if cfg.filter.dynamic_sampling:
+        keep &= varied_groups(rewards)
+    if cfg.filter.window is not None:
+        keep &= window_groups(rewards, *cfg.filter.window)
+    return keep
+
+
+@torch.no_grad()
+def build_batch(model, tok, ref, batcher: Batcher, cfg: RLConfig, step: int,
+                device: torch.device, autocast) -> tuple[RolloutBatch, dict[str, float]]:
+    r, p, n = cfg.rollout, cfg.rollout.prompts_per_step, cfg.rollout.n
+    kept: list[RolloutBatch] = []
+    groups_kept, sampled = 0, []
+    t_sample = t_score = 0.0
+    for round_ in range(1 + (cfg.filter.max_refills if cfg.filter.dynamic_sampling else 0)):
+        t0 = time.perf_counter()
+        with torch.autocast(device.type, dtype=autocast, enabled=autocast is not None):
+            batch = sample(model, tok, batcher.take(p), n, r.max_new_tokens, r.temperature, r.top_p,
+                           _generator(cfg.seed, step, round_, device), device)
+        t1 = time.perf_counter()
+        score(batch)
+        sampled.append(batch)
+        _shape(batch, ref, cfg, device)
+        t_sample, t_score = t_sample + t1 - t0, t_score + time.perf_counter() - t1
+        keep = _keep(batch.rewards.view(p, n), cfg).nonzero().flatten().tolist()
+        keep = keep[: p - groups_kept]
+        if keep:
+            kept.append(batch.select(keep))
+            groups_kept += len(keep)
+        if groups_kept >= p or not cfg.filter.dynamic_sampling:
+            break
+    everything = concat(sampled, tok.pad_token_id)
+    metrics = _batch_metrics(everything, n, groups_kept, len(sampled))
+    metrics |= {"time/sampling": t_sample, "time/scoring": t_score}
+    return (concat(kept, tok.pad_token_id) if kept else None), metrics
+
+
+def _batch_metrics(b: RolloutBatch, n: int, groups_kept: int, rounds: int) -> dict[str, float]:
+    groups = b.rewards.view(-1, n)
+    lengths = b.mask.sum(-1)
+    return {"train/score": float(b.scores.mean()), "train/accuracy": float(b.correct.float().mean()),
+            "batch/all_equal_frac": float((~varied_groups(groups)).float().mean()),
+            "batch/groups_kept": float(groups_kept), "batch/rounds": float(rounds),
+            "response_length/mean": float(lengths.mean()),
+            "response_length/clip_ratio": float((~b.ended).float().mean())}
+
+
+def _row_weights(batch: RolloutBatch, cfg: RLConfig, step: int) -> tuple[torch.Tensor, float | None]:
+    """Policy-gradient row mask ``(B,)`` (RaML's k of n, SPO's correct rows) and, for SPO, the
+    sequence count that normalises (number correct or batch size)."""
+    a, n = cfg.algorithm, batch.n
+    rows = torch.ones(batch.rewards.shape[0])
+    if a.update_samples_per_prompt is not None:
+        rows = rows * select_rollouts(rows.shape[0] // n, n, a.update_samples_per_prompt, cfg.seed, step)
+    seqs = None
+    if POLICY_LOSSES[a.policy_loss].correct_only:
+        spo, seqs = spo_rows(batch.correct.float(), a.spo_normaliser, a.include_incorrect)
+        rows = rows * spo
+    return rows, seqs
+
+
+def _advantages(batch: RolloutBatch, cfg: RLConfig) -> torch.Tensor:
+    a = cfg.algorithm
+    groups = batch.rewards.view(-1, batch.n).double()
+    return ADVANTAGES[a.advantage](groups, ddof=a.std_ddof, eps=a.std_eps).reshape(-1).float()
+
+
+def _counts(mask: torch.Tensor, cfg: RLConfig, seqs: float | None) -> dict[str, float]:
+    length = cfg.algorithm.norm_length or cfg.rollout.max_new_tokens
+    return {"tokens": float(mask.sum()), "seqs": float(mask.shape[0]) if seqs is None else seqs,
+            "length": float(length)}
+
+
+def update(model, ref, batch: RolloutBatch | None, cfg: RLConfig, step: int, opt, sched, scaler,
+           autocast, device: torch.device) -> dict[str, float]:
+    """PPO epochs x minibatches of optimizer steps on ``batch``; returns averaged metrics."""
+    if batch is None:  # every group was filtered out
+        return {"actor/skipped_steps": float(cfg.ppo_epochs * cfg.minibatches)}
+    t0 = time.perf_counter()
+    a = cfg.algorithm
+    adv = _advantages(batch, cfg)
+    rows, spo_seqs = _row_weights(batch, cfg, step)
+    mask = truncation_mask(batch.mask, batch.ended) if cfg.filter.mask_truncated else batch.mask
+    pg_mask = mask * rows[:, None]
+    aux_mask = mask if a.aux_mask == "all" else pg_mask
+    b = pg_mask.shape[0]
+    logs: dict[str, list[float]] = {}
+    rng = np.random.default_rng(np.random.SeedSequence(cfg.seed, spawn_key=(step, 1 << 20)))
+    for _ in range(cfg.ppo_epochs):
+        order = rng.permutation(b) if cfg.minibatches > 1 else np.arange(b)
+        for mb in np.array_split(order, cfg.minibatches):
+            mb = torch.as_tensor(mb, dtype=torch.long)
+            seqs = None if spo_seqs is None else spo_seqs * len(mb) / b
+            counts, aux_counts = _counts(pg_mask[mb], cfg, seqs), _counts(aux_mask[mb], cfg, seqs)
+            if counts["tokens"] == 0 and not (a.entropy_coef or (a.kl_coef and not a.kl_in_reward)):
+                logs.setdefault("actor/skipped_steps", []).append(1.0)
+                continue
+            opt.zero_grad(set_to_none=True)
+            size = cfg.micro_batch_size or len(mb)
+            for micro in mb.split(size):
+                part = _micro(model, ref, batch, micro, adv, pg_mask, aux_mask, counts, aux_counts,
+                              cfg, autocast, scaler, device)
+                for k, v in part.items():
+                    logs.setdefault(k, []).append(v)
+            scaler.unscale_(opt)
+            clip = cfg.optim.grad_clip
+            norm = torch.nn.utils.clip_grad_norm_(model.parameters(), clip if clip > 0 else float("inf"))
+            scaler.step(opt)
+            scaler.update()
+            sched.step()
+            logs.setdefault("actor/grad_norm", []).append(float(norm))
+    out = {k: (float(np.sum(v)) if k in _SUMMED else float(np.mean(v))) for k, v in logs.items()}
+    out |= {"actor/lr": sched.get_last_lr()[0], "time/update": time.perf_counter() - t0}
+    if POLICY_LOSSES[a.policy_loss].correct_only:
+        out["spo/num_correct"] = float(batch.correct.sum())
+    return out
+
+
+_SUMMED = {"actor/loss", "actor/pg_loss", "actor/skipped_steps"}
+
+
+def _micro(model, ref, batch: RolloutBatch, rows: torch.Tensor, adv, pg_mask, aux_mask, counts,
+           aux_counts, cfg: RLConfig, autocast, scaler, device: torch.device) -> dict[str, float]:
+    """Forward + backward of one micro-batch; the loss is already normalised by the minibatch
+    counts, so micro-batch gradients add up to the minibatch gradient."""
+    from .rl import policy_logp
+
+    a = cfg.algorithm
+    take = _inputs(batch, rows, device)
+    pgm, auxm = pg_mask[rows].to(device), aux_mask[rows].to(device)
+    model.train()
+    with torch.autocast(device.type, dtype=autocast, enabled=autocast is not None):
+        logp, logits = policy_logp(model, take["input_ids"], take["attention_mask"],
+                                   take["position_ids"], take["actions"], cfg.rollout.temperature)
+    loss_fn = POLICY_LOSSES[a.policy_loss]
+    x = PolicyInputs(logp, take["old_logp"], adv[rows].to(device), pgm, take["actions"],
+                     logits, cfg.rollout.temperature)
+    per_token, m = loss_fn.fn(x, eps_low=a.eps_low, eps_high=a.eps_high, dual_clip=a.dual_clip,
+                              tis_coef=a.tis_coef, detach_target=a.detach_target,
+                              half_variant=a.half_variant)
+    ent = entropy(logits / cfg.rollout.temperature)
+    kl = (_kl_tokens(ref, take, logp, cfg)
+          if ref is not None and a.kl_coef > 0 and not a.kl_in_reward else None)
+    loss, parts = combine(per_token, pgm, a.aggregation, counts, entropy=ent, entropy_coef=a.entropy_coef,
+                          kl=kl, kl_coef=a.kl_coef, aux_mask=auxm, aux_counts=aux_counts)
+    scaler.scale(loss).backward()
+    mask = take["attention_mask"][:, -logp.shape[1]:].float()
+    n = mask.sum().clamp(min=1)
+    out = {"actor/loss": float(loss.detach()), "actor/pg_loss": parts["pg_loss"],
+           "actor/entropy": float((ent.detach() * mask).sum() / n)}
+    out |= {f"actor/{k}" if k in ("clipfrac", "ratio_mean") else f"spo/{k}": v for k, v in m.items()}
+    if kl is not None:
+        out["actor/kl"] = float((kl.detach() * mask).sum() / n)
+    return out
+

@@ -1,0 +1,168 @@
+"""The RL loop on the boolean world: rollouts, GRPO learning against a no-update control,
+resume, SPO's skipped step, DAPO refills, and config errors."""
+
+from __future__ import annotations
+
+import json
+import statistics
+
+import pytest
+import torch
+from transformers import AutoModelForCausalLM
+
+from reasonlab.config import ConfigError, validate
+from reasonlab.models import load_pretrained
+from reasonlab.train import rl as rl_module
+from reasonlab.train.rl import RLConfig, policy_logp, train_rl
+from reasonlab.train.rl_step import Batcher, build_batch, update
+from reasonlab.train.rollout import concat, sample, score
+from reasonlab.train.sft import DataConfig, load_data
+
+TASK = {"task": "boolean_world", "seed": 42, "omit": "1,0,1,0,1",
+        "sizes": {"train": 4000, "dev": 200, "test": 40}}  # the warm policy's data (conftest)
+
+
+def _cfg(tmp_path, init, **kw) -> RLConfig:
+    base = {"name": "rl", "run_dir": str(tmp_path), "seed": 0, "init": str(init),
+            "data": {"task": TASK}, "rollout": {"prompts_per_step": 8, "n": 8, "max_new_tokens": 16},
+            "steps": 10, "optim": {"lr": 3e-4}, "eval_every": 1000, "save_every": 1000}
+    return validate(RLConfig, base | kw)
+
+
+def _prompts(k=4):
+    return load_data(DataConfig(task=TASK))[0]["train"][:k]
+
+
+def test_rollout_logp_matches_the_training_forward(warm_policy):
+    model, tok = load_pretrained(warm_policy / "final")
+    b = sample(model, tok, _prompts(), 3, 16, gen=torch.Generator().manual_seed(0))
+    lp, logits = policy_logp(model, b.input_ids, b.attention_mask, b.position_ids, b.actions, 1.0)
+    assert float(((lp.detach() - b.old_logp) * b.mask).abs().max()) < 1e-4
+    assert logits.shape == (*b.actions.shape, len(tok))
+
+
+def test_rollouts_are_grouped_stop_at_eos_and_replay(warm_policy):
+    model, tok = load_pretrained(warm_policy / "final")
+    prompts = _prompts()
+    b = sample(model, tok, prompts, 3, 16, gen=torch.Generator().manual_seed(1))
+    again = sample(model, tok, prompts, 3, 16, gen=torch.Generator().manual_seed(1))
+    assert torch.equal(b.actions, again.actions) and b.texts == again.texts
+    assert [e.id for e in b.examples] == [e.id for e in prompts for _ in range(3)]
+    for row in range(b.actions.shape[0]):
+        n = int(b.mask[row].sum())
+        eos = (b.actions[row, :n] == tok.eos_token_id).nonzero().flatten().tolist()
+        assert eos == ([n - 1] if b.ended[row] else [])  # the mask ends at the first EOS
+        assert (b.actions[row, n:] == tok.pad_token_id).all()
+    score(b)
+    assert b.rewards.shape == (12,) and torch.equal(b.rewards, b.scores)
+
+
+def test_concat_repads_prompts_left_and_completions_right(warm_policy):
+    model, tok = load_pretrained(warm_policy / "final")
+    b1 = sample(model, tok, _prompts(2), 2, 4, gen=torch.Generator().manual_seed(0))
+    b2 = sample(model, tok, _prompts(3)[2:], 2, 9, gen=torch.Generator().manual_seed(0))
+    for b in (b1, b2):
+        score(b)
+    both = concat([b1, b2], tok.pad_token_id)
+    assert both.actions.shape == (6, max(b1.actions.shape[1], b2.actions.shape[1]))
+    lp, _ = policy_logp(model, both.input_ids, both.attention_mask, both.position_ids, both.actions, 1.0)
+    assert float(((lp.detach() - both.old_logp) * both.mask).abs().max()) < 1e-4
+
+
+def _scores(root, key):
+    rows = [json.loads(x) for x in (root / "metrics.jsonl").read_text().splitlines()]
+    return rows, [r[key] for r in rows]
+
+
+def test_grpo_beats_a_no_update_control(tmp_path, warm_policy):
+    """160 GRPO steps (configs/rl/grpo_boolean.yaml, scaled down) from the warm policy vs the
+    same sampling with lr = 0: measured 0.16 vs 0.07 sampled accuracy over the last 40 steps,
+    greedy dev exact 0.39 vs 0.23, the held-out input 1 vs 0."""
+    kw = {"steps": 160, "eval_every": 160}
+    grpo = train_rl(_cfg(tmp_path, warm_policy, name="grpo", optim={"lr": 3e-4, "warmup_steps": 20},
+                         **kw), progress=False)
+    control = train_rl(_cfg(tmp_path, warm_policy, name="control", optim={"lr": 0.0}, **kw),
+                       progress=False)
+    g_rows, g = _scores(grpo, "train/accuracy")
+    c_rows, c = _scores(control, "train/accuracy")
+    assert g[0] == c[0]  # same seed, same first batch (the updates change the later ones)
+    assert statistics.mean(g[-40:]) > statistics.mean(c[-40:]) + 0.04, (g[-40:], c[-40:])
+    assert g_rows[-1]["eval/dev/exact"] > c_rows[-1]["eval/dev/exact"] + 0.05
+    assert g_rows[-1]["test/score"] >= c_rows[-1]["test/score"]
+    for key in ("actor/loss", "actor/entropy", "actor/clipfrac", "actor/grad_norm",
+                "batch/all_equal_frac", "response_length/mean", "time/sampling", "time/update",
+                "test/score", "test/avg_response_length"):
+        assert key in g_rows[-1], key
+
+
+def test_resume_after_a_kill_gives_the_same_policy(tmp_path, warm_policy, monkeypatch):
+    kw = {"steps": 6, "save_every": 3, "minibatches": 2, "ppo_epochs": 2}
+    straight = train_rl(_cfg(tmp_path, warm_policy, name="straight", **kw), progress=False)
+    original = rl_module.update
+
+    def killed(model, ref, batch, cfg, step, *args):
+        if step == 4:
+            raise KeyboardInterrupt("killed")
+        return original(model, ref, batch, cfg, step, *args)
+
+    monkeypatch.setattr(rl_module, "update", killed)
+    with pytest.raises(KeyboardInterrupt):
+        train_rl(_cfg(tmp_path, warm_policy, name="resumed", **kw), progress=False)
+    monkeypatch.setattr(rl_module, "update", original)
+    resumed = train_rl(_cfg(tmp_path, warm_policy, name="resumed", **kw), resume=True, progress=False)
+    a = AutoModelForCausalLM.from_pretrained(straight / "final").state_dict()
+    b = AutoModelForCausalLM.from_pretrained(resumed / "final").state_dict()
+    for k in a:
+        assert torch.equal(a[k], b[k]), k
+    assert _scores(resumed, "step")[1] == list(range(1, 7))
+
+
+def _one_batch(tmp_path, warm_policy, **kw):
+    cfg = _cfg(tmp_path, warm_policy, **kw)
+    model, tok = load_pretrained(warm_policy / "final")
+    batcher = Batcher(load_data(cfg.data)[0]["train"], cfg.seed)
+    batch, metrics = build_batch(model, tok, None, batcher, cfg, 0, torch.device("cpu"), None)
+    return cfg, model, batch, metrics
+
+
+def test_spo_without_a_correct_sequence_changes_nothing(tmp_path, warm_policy):
+    from reasonlab.train.device import grad_scaler
+    from reasonlab.train.optim import build_optimizer
+
+    cfg, model, batch, _ = _one_batch(tmp_path, warm_policy, algorithm={"policy_loss": "spo_kl"})
+    batch.correct[:] = False
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    opt, sched = build_optimizer(model, cfg.optim, 10)
+    out = update(model, None, batch, cfg, 0, opt, sched, grad_scaler(None, torch.device("cpu")),
+                 None, torch.device("cpu"))
+    assert out["actor/skipped_steps"] == 1.0 and out["spo/num_correct"] == 0.0
+    for k, v in model.state_dict().items():
+        assert torch.equal(v, before[k]), k
+    batch.correct[0] = True  # one correct sequence: now a step happens
+    out = update(model, None, batch, cfg, 1, opt, sched, grad_scaler(None, torch.device("cpu")),
+                 None, torch.device("cpu"))
+    assert "actor/skipped_steps" not in out and out["spo/p_max"] >= out["spo/p_chosen"]
+
+
+def test_dynamic_sampling_refills_with_varied_groups(tmp_path, warm_policy):
+    _, _, batch, m = _one_batch(tmp_path, warm_policy, filter={"dynamic_sampling": True,
+                                                               "max_refills": 6})
+    groups = batch.rewards.view(-1, 8)
+    assert ((groups.max(1).values - groups.min(1).values) > 0).all()
+    assert m["batch/groups_kept"] == groups.shape[0] <= 8
+    assert m["batch/rounds"] >= 2 and m["batch/all_equal_frac"] > 0  # some groups were dropped
+    _, _, plain, m = _one_batch(tmp_path, warm_policy)
+    assert m["batch/rounds"] == 1 and plain.rewards.shape == (64,)
+
+
+def test_bad_rl_configs(tmp_path, warm_policy):
+    with pytest.raises(ConfigError, match="unknown policy loss 'ppo'; choose one of ppo_clip"):
+        _cfg(tmp_path, warm_policy, algorithm={"policy_loss": "ppo"})
+    with pytest.raises(ConfigError, match="aggregation"):
+        _cfg(tmp_path, warm_policy, algorithm={"aggregation": "mean"})
+    with pytest.raises(ConfigError, match=r"update_samples_per_prompt = 9 exceeds rollout\.n = 8"):
+        _cfg(tmp_path, warm_policy, algorithm={"update_samples_per_prompt": 9})
+    with pytest.raises(ConfigError, match=r"field init = .*train sft"):
+        train_rl(_cfg(tmp_path, tmp_path / "nowhere"), progress=False)
+    with pytest.raises(ConfigError, match="max_prompt_length = 3"):
+        train_rl(_cfg(tmp_path, warm_policy, max_prompt_length=3), progress=False)

@@ -1,0 +1,86 @@
+"""Every RL preset in configs/rl validates and runs two shrunken steps: boolean-world presets
+from the warm policy, causal ones from a tiny policy SFT-trained for a few steps on the same
+(shrunken) data. Also the ``base:`` mechanism and the seed train.sh flags of the CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reasonlab.cli import main
+from reasonlab.config import ConfigError, apply_overrides, read_yaml, validate
+from reasonlab.train.rl import RLConfig, train_rl
+from reasonlab.train.sft import SFTConfig, train_sft
+
+RL_DIR = Path(__file__).parents[3] / "configs" / "rl"
+PRESETS = sorted(p for p in RL_DIR.glob("*.yaml") if not p.name.startswith("_") and "init" in read_yaml(p))
+SHRINK_CAUSAL = ["data.task.n_models.train=2", "data.task.n_models.dev=1", "data.task.n_models.test=1",
+                 "data.task.n_questions_per_model.train=2", "data.task.n_questions_per_model.dev=1",
+                 "data.task.n_questions_per_model.test=1", "data.max_eval=1"]
+SHRINK_RL = ["steps=2", "rollout.prompts_per_step=2", "rollout.n=2", "rollout.max_new_tokens=6",
+             "eval_every=1000", "eval_max_new_tokens=4", "filter.max_refills=1", "threads=1"]
+
+
+def test_presets_cover_the_seed_runs():
+    names = {p.stem for p in PRESETS}
+    for algo in ("grpo", "dapo"):
+        for reward in ("strict", "soft"):
+            for variant in ("specific", "generic"):
+                assert f"seed000_{algo}_{reward}_{variant}" in names
+    assert {"seed003_drgrpo_baseline", "seed003_spo_3.1", "seed003_spo_3.2", "seed003_spo_3.3",
+            "seed004_raml_k_of_n", "grpo_boolean"} <= names
+
+
+@pytest.fixture(scope="module")
+def causal_policies(tmp_path_factory):
+    """variant -> a 1-layer policy trained 2 steps on the shrunken causal data of that variant."""
+    out = {}
+    for variant in ("specific", "generic"):
+        tiny = [f"run_dir={tmp_path_factory.mktemp(variant)}", "max_steps=2", "eval_every=1000",
+                "model.n_embd=16", "model.n_layer=1", "model.n_head=1", "eval_max_new_tokens=4"]
+        data = apply_overrides(read_yaml(RL_DIR / f"causal_warmup_{variant}.yaml"), [*SHRINK_CAUSAL, *tiny])
+        out[variant] = train_sft(validate(SFTConfig, data), progress=False)
+    return out
+
+
+@pytest.mark.parametrize("path", PRESETS, ids=lambda p: p.stem)
+def test_rl_preset_runs(path, tmp_path, warm_policy, causal_policies):
+    data = read_yaml(path)
+    validate(RLConfig, data, str(path))
+    causal = data["data"]["task"]["task"] == "causal_qa"
+    init = causal_policies[data["data"]["task"]["prompt"]["variant"]] if causal else warm_policy
+    shrunk = apply_overrides(data, (SHRINK_CAUSAL if causal else []) + SHRINK_RL + [
+        f"init={init}", f"run_dir={tmp_path}"])
+    root = train_rl(validate(RLConfig, shrunk, str(path)), progress=False)
+    assert (root / "final" / "model.safetensors").is_file()
+
+
+def test_base_files_merge_and_refuse_cycles(tmp_path):
+    (tmp_path / "a.yaml").write_text("x: 1\nsec: {p: 1, q: 2}\n")
+    (tmp_path / "b.yaml").write_text("base: a.yaml\nsec: {q: 3}\ny: 2\n")
+    assert read_yaml(tmp_path / "b.yaml") == {"x": 1, "sec": {"p": 1, "q": 3}, "y": 2}
+    (tmp_path / "c.yaml").write_text("base: d.yaml\n")
+    (tmp_path / "d.yaml").write_text("base: c.yaml\n")
+    with pytest.raises(ConfigError, match="cycle"):
+        read_yaml(tmp_path / "c.yaml")
+
+
+def test_cli_seed_flags_and_errors(tmp_path, warm_policy, capsys):
+    args = ["train", "rl", str(RL_DIR / "grpo_boolean.yaml"), "--model_path", str(warm_policy),
+            "--batch_size", "2", "--n_rollout", "2", "--max_response_length", "6",
+            "--total_steps", "2", "--eval_freq", "2", "--save_freq", "1", "--max_checkpoints", "1",
+            "--per_gpu_batch_size", "2", "--lr", "1e-4", "--no-progress", f"run_dir={tmp_path}"]
+    assert main(args) == 0
+    root = tmp_path / "grpo_boolean"
+    cfg = read_yaml(root / "config.yaml")
+    assert cfg["rollout"]["prompts_per_step"] == 2 and cfg["rollout"]["n"] == 2
+    assert cfg["steps"] == 2 and cfg["micro_batch_size"] == 2 and cfg["optim"]["lr"] == 1e-4
+    assert [p.name for p in (root / "checkpoints").iterdir()] == ["step-2"]
+    capsys.readouterr()
+    assert main(["train", "rl", str(RL_DIR / "grpo_boolean.yaml"), "--ngpus", "2"]) == 2
+    err = capsys.readouterr().err
+    assert "--ngpus 2" in err and "Traceback" not in err
+    assert main(["train", "rl", str(RL_DIR / "grpo_boolean.yaml"), "reward=fuzzy",
+                 "--model_path", str(warm_policy), f"run_dir={tmp_path}", "--no-progress"]) == 2
+    assert "field reward = 'fuzzy': task boolean_world offers exact, partial" in capsys.readouterr().err
