@@ -64,15 +64,20 @@ def _kl_tokens(ref, rows: dict[str, torch.Tensor], logp: torch.Tensor, cfg: RLCo
 
     with torch.no_grad():
         ref_logp, _ = policy_logp(ref, rows["input_ids"], rows["attention_mask"],
-                                  rows["position_ids"], rows["actions"], cfg.rollout.temperature)
+                                  rows["position_ids"], rows["actions"], cfg.rollout.temperature,
+                                  groups=rows["groups"])
     return KL_ESTIMATORS[cfg.algorithm.kl_estimator](logp, ref_logp)
 
 
 _MODEL_INPUTS = ("input_ids", "attention_mask", "position_ids", "actions", "old_logp")
 
 
-def _inputs(batch: RolloutBatch, rows: torch.Tensor | slice, device: torch.device) -> dict[str, torch.Tensor]:
-    return {k: getattr(batch, k)[rows].to(device) for k in _MODEL_INPUTS}
+def _inputs(batch: RolloutBatch, rows: torch.Tensor | slice, device: torch.device
+            ) -> dict[str, torch.Tensor]:
+    """The model inputs of some rows, and each row's prompt group (rows of a group share it)."""
+    out = {k: getattr(batch, k)[rows].to(device) for k in _MODEL_INPUTS}
+    out["groups"] = (torch.arange(batch.actions.shape[0])[rows] // batch.n).to(device)
+    return out
 
 
 def _shape(batch: RolloutBatch, ref, cfg: RLConfig, device: torch.device) -> None:
@@ -224,14 +229,16 @@ def _micro(model, ref, batch: RolloutBatch, rows: torch.Tensor, adv, pg_mask, au
     model.train()
     with torch.autocast(device.type, dtype=autocast, enabled=autocast is not None):
         logp, logits = policy_logp(model, take["input_ids"], take["attention_mask"],
-                                   take["position_ids"], take["actions"], cfg.rollout.temperature)
+                                   take["position_ids"], take["actions"], cfg.rollout.temperature,
+                                   groups=take["groups"])
     loss_fn = POLICY_LOSSES[a.policy_loss]
     x = PolicyInputs(logp, take["old_logp"], adv[rows].to(device), pgm, take["actions"],
                      logits, cfg.rollout.temperature)
     per_token, m = loss_fn.fn(x, eps_low=a.eps_low, eps_high=a.eps_high, dual_clip=a.dual_clip,
                               tis_coef=a.tis_coef, detach_target=a.detach_target,
                               half_variant=a.half_variant)
-    ent = entropy(logits / cfg.rollout.temperature)
+    with torch.set_grad_enabled(bool(a.entropy_coef)):  # a metric only, unless it is a loss term
+        ent = entropy(logits / cfg.rollout.temperature)
     kl = (_kl_tokens(ref, take, logp, cfg)
           if ref is not None and a.kl_coef > 0 and not a.kl_in_reward else None)
     loss, parts = combine(per_token, pgm, a.aggregation, counts, entropy=ent, entropy_coef=a.entropy_coef,

@@ -6,8 +6,10 @@ once; each new token is one cached forward of the whole ``(P * n)`` batch. Sampl
 temperature and top-p; the log-probability recorded for the sampled token is that of the
 temperature-scaled policy (no top-p renormalisation), which is what the update recomputes, so
 the on-policy ratio is 1 up to float error. A finished row (EOS sampled) pads from then on; the
-loop stops when every row has ended or ``max_new_tokens`` is reached (such rows are
-"truncated": ``ended`` is False). The sampler's RNG is a ``torch.Generator`` seeded by the caller
+loop stops when every row has ended or ``max_new_tokens`` is reached (rows without EOS are
+"truncated": ``ended`` is False). When no prompt is padded, the decode steps pass neither an
+attention mask nor position ids (a finished row's later tokens are computed but never used),
+which saves building a mask at every step. The sampler's RNG is a ``torch.Generator`` seeded by the caller
 from ``SeedSequence``, so a resumed run samples exactly what an uninterrupted one would.
 """
 
@@ -95,7 +97,7 @@ def sample(model, tok, examples: Sequence[Example], n: int, max_new_tokens: int,
     cache.batch_repeat_interleave(n)
     logits = out.logits[:, -1].repeat_interleave(n, 0)  # (B, V)
     mask, pos = mask.repeat_interleave(n, 0), pos.repeat_interleave(n, 0)
-    rows = mask.shape[0]
+    rows, padded = mask.shape[0], not bool(mask.all())
     nxt = pos[:, -1:] + 1
     done = torch.zeros(rows, dtype=torch.bool, device=device)
     actions, logps, live = [], [], []
@@ -108,13 +110,15 @@ def sample(model, tok, examples: Sequence[Example], n: int, max_new_tokens: int,
         done = done | (a == tok.eos_token_id)
         if bool(done.all()) or step == max_new_tokens - 1:
             break
-        mask = torch.cat([mask, (~done).long()[:, None]], 1)
-        out = model(input_ids=a[:, None], attention_mask=mask, position_ids=nxt,
-                    past_key_values=cache, use_cache=True)
+        kw = {}
+        if padded:  # without left padding, positions follow the cache and no mask is needed
+            mask = torch.cat([mask, (~done).long()[:, None]], 1)
+            kw = {"attention_mask": mask, "position_ids": nxt}
+        out = model(input_ids=a[:, None], past_key_values=cache, use_cache=True, **kw)
         logits, nxt = out.logits[:, -1], nxt + 1
     acts = torch.stack(actions, 1)  # (B, T)
     comp_mask = torch.stack(live, 1)
-    prompt_ids_rep, prompt_mask = ids.repeat_interleave(n, 0), mask[:, : ids.shape[1]]
+    prompt_ids_rep, prompt_mask = ids.repeat_interleave(n, 0), mask[:, : ids.shape[1]]  # (B, W)
     steps = torch.arange(acts.shape[1], device=device) + 1
     full_pos = torch.cat([pos, pos[:, -1:] + steps], 1)
     texts = tok.batch_decode(acts.masked_fill(~comp_mask, tok.pad_token_id).tolist(),

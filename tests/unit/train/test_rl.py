@@ -166,3 +166,22 @@ def test_bad_rl_configs(tmp_path, warm_policy):
         train_rl(_cfg(tmp_path, tmp_path / "nowhere"), progress=False)
     with pytest.raises(ConfigError, match="max_prompt_length = 3"):
         train_rl(_cfg(tmp_path, warm_policy, max_prompt_length=3), progress=False)
+
+
+def test_shared_prompt_forward_equals_the_full_forward(warm_policy):
+    """Encoding each group's prompt once gives the same log-probs and the same gradients."""
+    model, tok = load_pretrained(warm_policy / "final")
+    b = sample(model, tok, _prompts(3), 4, 16, gen=torch.Generator().manual_seed(2))
+    rows = torch.tensor([0, 1, 5, 6, 7, 11])  # groups 0, 0, 1, 1, 1, 2 (a shuffled minibatch)
+    args = (b.input_ids[rows], b.attention_mask[rows], b.position_ids[rows], b.actions[rows], 1.0)
+    grads = []
+    for groups in (None, rows // 4):
+        model.zero_grad()
+        lp, _ = policy_logp(model, *args, groups=groups)
+        (lp * b.mask[rows]).sum().backward()
+        grads.append([p.grad.clone() for p in model.parameters()])
+        if groups is None:
+            plain = lp.detach()
+    assert torch.allclose(lp.detach() * b.mask[rows], plain * b.mask[rows], atol=1e-5)
+    for g0, g1 in zip(*grads, strict=True):
+        assert torch.allclose(g0, g1, atol=1e-5, rtol=1e-4)
