@@ -36,7 +36,7 @@ def task_config(data: dict[str, Any], source: str = "config") -> tuple[Task, Any
 
 
 def _load_builtin() -> None:
-    from . import boolean_world, causal_qa  # noqa: F401  (they register themselves)
+    from . import boolean_world, causal_qa, gsm8k  # noqa: F401  (they register themselves)
 
 
 __all__ = ["SPLITS", "TASKS", "Example", "Score", "Sizes", "Task", "get_task", "item_seed", "register",

@@ -1,8 +1,9 @@
 """SFT examples as token ids: prompt tokens masked out of the loss, dynamic padding.
 
-An example becomes ``[bos] + prompt + completion + [eos]`` with labels ``-100`` on ``[bos] +
-prompt``, so the loss counts completion tokens only (the seed trained on the prompt and on 40
-padding tokens per example, which deflated its loss). Batches are padded to their own longest
+An example becomes ``prompt + completion + [eos]`` (the prompt through the tokenizer's chat
+template when it has one, else ``[bos] + text``) with labels ``-100`` on the prompt, so the
+loss counts completion tokens only (the seed trained on the prompt and on 40 padding tokens per
+example, which deflated its loss). Batches are padded to their own longest
 sequence (right padding for training; generation pads on the left).
 """
 
@@ -26,7 +27,13 @@ class Encoded:
 
 
 def prompt_ids(tok, example: Example) -> list[int]:
-    return [tok.bos_token_id, *tok(example.text(), add_special_tokens=False)["input_ids"]]
+    """The prompt as the model sees it: through the tokenizer's chat template when it has one
+    (a local instruct checkpoint), else ``[bos] + system/user text`` (our char tokenizers)."""
+    if getattr(tok, "chat_template", None):
+        ids = tok.apply_chat_template(example.messages(), add_generation_prompt=True, tokenize=True)
+        return list(ids["input_ids"] if isinstance(ids, dict) or hasattr(ids, "keys") else ids)
+    head = [tok.bos_token_id] if tok.bos_token_id is not None else []
+    return [*head, *tok(example.text(), add_special_tokens=False)["input_ids"]]
 
 
 def encode(tok, example: Example) -> Encoded:

@@ -83,7 +83,7 @@ def test_half_target_intent_raises_unsure_chosen_tokens():
 def test_rank_jsd(detach):
     logits = torch.tensor([[Z]], dtype=D, requires_grad=True)
     loss = spo_rank_jsd(logits, torch.tensor([[1]]), detach_target=detach).sum()
-    assert float(loss) == pytest.approx(0.092105, abs=1e-6)  # rank 2: one term, JSD(p_top, p_c)
+    assert float(loss.detach()) == pytest.approx(0.092105, abs=1e-6)  # rank 2: one term, JSD(p_top, p_c)
     loss.backward()
     g = logits.grad[0, 0]
     assert g[1] < 0 < g[0]  # descent raises the chosen token and lowers the one above it

@@ -5,6 +5,7 @@ difficulty knobs change the output. A new task must add a tiny config here."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 import yaml
@@ -26,6 +27,10 @@ TINY = {
         "config": {"task": "boolean_world", "seed": 1, "sizes": {"train": 40, "dev": 10, "test": 10},
                    "omit": "1,0,1,0,1", "rungs": {1: 1, 2: 1, 3: 1}, "group_size": 16},
         "knob": ("rungs", {2: 1.0}),
+    },
+    "gsm8k": {
+        "config": {"task": "gsm8k", "path": str(Path(__file__).parents[2] / "data" / "gsm8k")},
+        "knob": ("instruction", "Give the result after ####."),
     },
 }
 

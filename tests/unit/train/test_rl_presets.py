@@ -14,6 +14,7 @@ from reasonlab.train.rl import RLConfig, train_rl
 from reasonlab.train.sft import SFTConfig, train_sft
 
 RL_DIR = Path(__file__).parents[3] / "configs" / "rl"
+GSM8K = Path(__file__).parents[2] / "data" / "gsm8k"
 PRESETS = sorted(p for p in RL_DIR.glob("*.yaml") if not p.name.startswith("_") and "init" in read_yaml(p))
 SHRINK_CAUSAL = ["data.task.n_models.train=2", "data.task.n_models.dev=1", "data.task.n_models.test=1",
                  "data.task.n_questions_per_model.train=2", "data.task.n_questions_per_model.dev=1",
@@ -29,18 +30,23 @@ def test_presets_cover_the_seed_runs():
             for variant in ("specific", "generic"):
                 assert f"seed000_{algo}_{reward}_{variant}" in names
     assert {"seed003_drgrpo_baseline", "seed003_spo_3.1", "seed003_spo_3.2", "seed003_spo_3.3",
-            "seed004_raml_k_of_n", "grpo_boolean"} <= names
+            "seed004_raml_k_of_n", "grpo_boolean", "seed003_spo_3.2_gsm8k"} <= names
 
 
 @pytest.fixture(scope="module")
 def causal_policies(tmp_path_factory):
-    """variant -> a 1-layer policy trained 2 steps on the shrunken causal data of that variant."""
+    """variant -> a 1-layer policy trained 2 steps on the shrunken causal data of that variant;
+    "gsm8k" -> one trained 2 steps on the test GSM8K-style files."""
     out = {}
     for variant in ("specific", "generic"):
         tiny = [f"run_dir={tmp_path_factory.mktemp(variant)}", "max_steps=2", "eval_every=1000",
                 "model.n_embd=16", "model.n_layer=1", "model.n_head=1", "eval_max_new_tokens=4"]
         data = apply_overrides(read_yaml(RL_DIR / f"causal_warmup_{variant}.yaml"), [*SHRINK_CAUSAL, *tiny])
         out[variant] = train_sft(validate(SFTConfig, data), progress=False)
+    gsm = {"name": "gsm", "run_dir": str(tmp_path_factory.mktemp("gsm")), "max_steps": 2,
+           "data": {"task": {"task": "gsm8k", "path": str(GSM8K)}}, "eval_every": 1000,
+           "eval_max_new_tokens": 4, "model": {"n_embd": 16, "n_layer": 1, "n_head": 1}}
+    out["gsm8k"] = train_sft(validate(SFTConfig, gsm), progress=False)
     return out
 
 
@@ -48,10 +54,13 @@ def causal_policies(tmp_path_factory):
 def test_rl_preset_runs(path, tmp_path, warm_policy, causal_policies):
     data = read_yaml(path)
     validate(RLConfig, data, str(path))
-    causal = data["data"]["task"]["task"] == "causal_qa"
-    init = causal_policies[data["data"]["task"]["prompt"]["variant"]] if causal else warm_policy
-    shrunk = apply_overrides(data, (SHRINK_CAUSAL if causal else []) + SHRINK_RL + [
-        f"init={init}", f"run_dir={tmp_path}"])
+    task = data["data"]["task"]["task"]
+    extra = {"causal_qa": SHRINK_CAUSAL, "gsm8k": [f"data.task.path={GSM8K}", "device=cpu",
+                                                   "precision=fp32", "micro_batch_size=2"]}
+    init = {"causal_qa": lambda: causal_policies[data["data"]["task"]["prompt"]["variant"]],
+            "gsm8k": lambda: causal_policies["gsm8k"]}.get(task, lambda: warm_policy)()
+    shrunk = apply_overrides(data, [*extra.get(task, []), *SHRINK_RL, f"init={init}",
+                                    f"run_dir={tmp_path}"])
     root = train_rl(validate(RLConfig, shrunk, str(path)), progress=False)
     assert (root / "final" / "model.safetensors").is_file()
 

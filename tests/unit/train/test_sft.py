@@ -92,3 +92,16 @@ def test_bad_sft_config(tmp_path):
         validate(SFTConfig, {"data": {}})
     with pytest.raises(ConfigError, match="n_positions"):
         train_sft(_cfg(tmp_path, model={"n_positions": 16}), progress=False)
+
+
+def test_prompts_use_the_chat_template_when_the_tokenizer_has_one():
+    from reasonlab.models import alphabet, char_tokenizer
+    from reasonlab.train.data import prompt_ids
+
+    config = BooleanWorldConfig(sizes={"train": 1, "dev": 0, "test": 0})
+    e = next(get_task("boolean_world").iter_split(config, "train"))
+    tok = char_tokenizer(alphabet([e.prompt, e.completion, "<|user|>:"]))
+    assert prompt_ids(tok, e) == [tok.bos_token_id, *tok(e.prompt, add_special_tokens=False)["input_ids"]]
+    tok.chat_template = ("{% for m in messages %}<|{{ m.role }}|>:{{ m.content }}{% endfor %}"
+                         "{% if add_generation_prompt %}:{% endif %}")
+    assert tok.decode(prompt_ids(tok, e)) == f"<|user|>:{e.prompt}:"
