@@ -37,12 +37,7 @@ def sft(
     from ..train.sft import SFTConfig, train_sft  # torch/transformers load only when training
 
     cfg = validate(SFTConfig, apply_overrides(read_yaml(config), overrides or []), str(config))
-    root = train_sft(cfg, resume=resume, progress=progress)
-    last = next((m for m in reversed(_metrics(root)) if "test/score" in m), None)
-    typer.echo(f"run: {root}/ (final model in {root}/final/)")
-    if last:
-        shown = ", ".join(f"{k}={v:.3f}" for k, v in last.items() if k.startswith(("eval/", "test/")))
-        typer.echo(f"last eval (step {last['step']}): {shown}")
+    _report(train_sft(cfg, resume=resume, progress=progress), "model", ("eval/", "test/"))
 
 
 _SEED_FLAGS = {"model_path": "init", "batch_size": "rollout.prompts_per_step",
@@ -98,17 +93,18 @@ def rl(
         data["data"] = {k: v for k, v in (data.get("data") or {}).items() if k != "task"}
     flags = [f"{_SEED_FLAGS[k]}={v}" for k, v in given.items() if v is not None]
     cfg = validate(RLConfig, apply_overrides(data, flags + (overrides or [])), str(config))
-    root = train_rl(cfg, resume=resume, progress=progress)
-    last = next((m for m in reversed(_metrics(root)) if "test/score" in m), None)
-    typer.echo(f"run: {root}/ (final policy in {root}/final/)")
-    if last:
-        shown = ", ".join(f"{k}={v:.3f}" for k, v in last.items()
-                          if k.startswith(("eval/", "test/", "train/score")))
-        typer.echo(f"last eval (step {last['step']}): {shown}")
+    _report(train_rl(cfg, resume=resume, progress=progress), "policy",
+            ("eval/", "test/", "train/score"))
 
 
-def _metrics(root: Path) -> list[dict]:
+def _report(root: Path, what: str, prefixes: tuple[str, ...]) -> None:
+    """Where the run went and its last evaluation."""
     import json
 
     path = root / "metrics.jsonl"
-    return [json.loads(x) for x in path.read_text().splitlines()] if path.is_file() else []
+    rows = [json.loads(x) for x in path.read_text().splitlines()] if path.is_file() else []
+    last = next((m for m in reversed(rows) if "test/score" in m), None)
+    typer.echo(f"run: {root}/ (final {what} in {root}/final/)")
+    if last:
+        shown = ", ".join(f"{k}={v:.3f}" for k, v in last.items() if k.startswith(prefixes))
+        typer.echo(f"last eval (step {last['step']}): {shown}")

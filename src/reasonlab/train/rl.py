@@ -142,13 +142,9 @@ def _train(cfg: RLConfig, run: RunDir, resume: bool, progress: bool) -> Path:
     splits, source = load_data(cfg.data)
     prompts = _with_reward(splits["train"], cfg.reward)
     sets = {k: _with_reward(v, cfg.reward) for k, v in eval_sets(splits, cfg.data.max_eval).items()}
-    ckpts = run.checkpoints() if resume else []
-    if resume and not ckpts:
-        logger.warning(f"--resume: no checkpoint in {run.root}; starting from scratch")
-    if not ckpts:
-        run.start_fresh()
+    ckpt = run.begin(resume)
     seed_all(cfg.seed)
-    model, tok = load_pretrained(ckpts[-1] if ckpts else init_folder(cfg.init))
+    model, tok = load_pretrained(ckpt or init_folder(cfg.init))
     model.to(device)
     ref = None
     if cfg.algorithm.kl_coef > 0:
@@ -163,15 +159,9 @@ def _train(cfg: RLConfig, run: RunDir, resume: bool, progress: bool) -> Path:
     scaler = grad_scaler(autocast, device)
     batcher = Batcher(prompts, cfg.seed)
     step = 0
-    if ckpts:
-        state = torch.load(ckpts[-1] / "trainer_state.pt", weights_only=False)
-        opt.load_state_dict(state["optimizer"])
-        sched.load_state_dict(state["scheduler"])
-        if "scaler" in state:
-            scaler.load_state_dict(state["scaler"])
+    if ckpt:
+        state = run.restore(ckpt, opt, sched, scaler)
         step, batcher.cursor = state["step"], state["cursor"]
-        run.truncate_metrics(step)
-        logger.info(f"resumed from {ckpts[-1]} at step {step}")
     logger.info(f"RL {cfg.name}: {cfg.algorithm.policy_loss}/{cfg.algorithm.advantage}/"
                 f"{cfg.algorithm.aggregation}, {len(prompts)} prompts from {source}, {steps} "
                 f"steps of {cfg.rollout.prompts_per_step}x{cfg.rollout.n} rollouts, device {device}")

@@ -32,7 +32,30 @@ class RunDir:
                                 retention=retention, level="DEBUG", enqueue=False)
         self._tb = None
 
-    # ------------------------------------------------------------------ files
+    # ------------------------------------------------------------------ runs
+    def begin(self, resume: bool) -> Path | None:
+        """The checkpoint to continue from (``resume`` and one exists); otherwise None, after
+        clearing a previous run in this folder (:meth:`start_fresh`)."""
+        ckpts = self.checkpoints() if resume else []
+        if resume and not ckpts:
+            logger.warning(f"--resume: no checkpoint in {self.root}; starting from scratch")
+        if ckpts:
+            return ckpts[-1]
+        self.start_fresh()
+        return None
+
+    def restore(self, ckpt: Path, opt, sched, scaler) -> dict[str, Any]:
+        """Load the optimizer, schedule and loss-scaler state saved with ``ckpt``, drop the
+        metrics logged after it, and return the saved trainer state (``step`` etc.)."""
+        state = torch.load(ckpt / "trainer_state.pt", weights_only=False)
+        opt.load_state_dict(state["optimizer"])
+        sched.load_state_dict(state["scheduler"])
+        if "scaler" in state:
+            scaler.load_state_dict(state["scaler"])
+        self.truncate_metrics(state["step"])
+        logger.info(f"resumed from {ckpt} at step {state['step']}")
+        return state
+
     def start_fresh(self) -> None:
         """A new run in this folder replaces the previous one's metrics, TensorBoard events,
         checkpoints and final model (logs are kept; they rotate); to keep a run, pick another

@@ -159,14 +159,10 @@ def _train(cfg: SFTConfig, run: RunDir, resume: bool, progress: bool) -> Path:
     device = pick_device(cfg.device)
     splits, source = load_data(cfg.data)
     sets = eval_sets(splits, cfg.data.max_eval)
-    ckpts = run.checkpoints() if resume else []
-    if resume and not ckpts:
-        logger.warning(f"--resume: no checkpoint in {run.root}; starting from scratch")
-    if not ckpts:
-        run.start_fresh()
+    ckpt = run.begin(resume)
     seed_all(cfg.seed)
-    if ckpts:
-        model, tok = load_pretrained(ckpts[-1])
+    if ckpt:
+        model, tok = load_pretrained(ckpt)
     elif cfg.model.path:
         model, tok = load_pretrained(cfg.model.path)
     else:
@@ -189,16 +185,10 @@ def _train(cfg: SFTConfig, run: RunDir, resume: bool, progress: bool) -> Path:
     autocast = autocast_dtype(cfg.precision, device)
     scaler = grad_scaler(autocast, device)
     step, perfect = 0, 0
-    if ckpts:
-        state = torch.load(ckpts[-1] / "trainer_state.pt", weights_only=False)
-        opt.load_state_dict(state["optimizer"])
-        sched.load_state_dict(state["scheduler"])
-        if "scaler" in state:
-            scaler.load_state_dict(state["scaler"])
+    if ckpt:
+        state = run.restore(ckpt, opt, sched, scaler)
         step, perfect = state["step"], state.get("perfect", 0)
         torch.set_rng_state(state["torch_rng"])
-        run.truncate_metrics(step)
-        logger.info(f"resumed from {ckpts[-1]} at step {step}")
     n_params, n_emb = count_parameters(model)
     logger.info(f"SFT {cfg.name}: {len(train)} examples from {source}, {total} steps, "
                 f"{n_params:,} parameters ({n_emb:,} in embeddings), device {device}")

@@ -87,7 +87,7 @@ def test_rank_jsd(detach):
     loss.backward()
     g = logits.grad[0, 0]
     assert g[1] < 0 < g[0]  # descent raises the chosen token and lowers the one above it
-    assert float(spo_rank_jsd(logits, torch.tensor([[0]])).sum()) == 0.0  # rank 1: nothing to do
+    assert float(spo_rank_jsd(logits.detach(), torch.tensor([[0]])).sum()) == 0.0  # rank 1: nothing to do
 
 
 def test_rank_jsd_counts_every_token_above():

@@ -185,3 +185,42 @@ def test_shared_prompt_forward_equals_the_full_forward(warm_policy):
     assert torch.allclose(lp.detach() * b.mask[rows], plain * b.mask[rows], atol=1e-5)
     for g0, g1 in zip(*grads, strict=True):
         assert torch.allclose(g0, g1, atol=1e-5, rtol=1e-4)
+
+
+def test_kl_in_reward_and_overlong_shaping_change_the_rewards(tmp_path, warm_policy):
+    from reasonlab.train.rl_step import _shape
+
+    _, _, batch, _ = _one_batch(tmp_path, warm_policy)
+    base = batch.scores.clone()
+    lengths = batch.mask.sum(-1)
+    shaped = _cfg(tmp_path, warm_policy, filter={"overlong_max": 16, "overlong_cache": 8})
+    batch.rewards = base.clone()
+    _shape(batch, None, shaped, torch.device("cpu"))
+    want = base + ((8 - lengths) / 8).clamp(-1, 0)
+    assert torch.allclose(batch.rewards, want)
+    kl_cfg = _cfg(tmp_path, warm_policy, algorithm={"kl_coef": 0.5, "kl_in_reward": True})
+    ref = AutoModelForCausalLM.from_pretrained(warm_policy / "final")
+    torch.nn.init.normal_(ref.lm_head.weight, std=0.05)  # a reference that differs from the policy
+    batch.rewards = base.clone()
+    _shape(batch, ref.eval(), kl_cfg, torch.device("cpu"))
+    lp, _ = policy_logp(ref, batch.input_ids, batch.attention_mask, batch.position_ids, batch.actions, 1.0)
+    d = lp.detach() - batch.old_logp
+    k3 = (torch.exp(d) - d - 1).clamp(max=10.0)  # verl's low_var_kl clamp
+    assert torch.allclose(batch.rewards, base - 0.5 * (k3 * batch.mask).sum(-1), atol=1e-4)
+    assert (batch.rewards < base).any() and torch.equal(batch.scores, base)
+
+
+def test_window_filter_keeps_groups_by_mean_reward(tmp_path, warm_policy):
+    _, _, batch, m = _one_batch(tmp_path, warm_policy, filter={"window": [0.01, 0.99]})
+    if batch is not None:
+        means = batch.rewards.view(-1, 8).mean(1)
+        assert ((means >= 0.01) & (means <= 0.99)).all()
+    assert m["batch/groups_kept"] == (0 if batch is None else batch.rewards.numel() // 8)
+
+
+def test_wandb_without_the_package_is_a_clear_error(tmp_path, warm_policy, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "wandb", None)  # import wandb -> ImportError
+    with pytest.raises(ConfigError, match="wandb = true but wandb is not installed"):
+        train_rl(_cfg(tmp_path, warm_policy, wandb=True, steps=1), progress=False)
