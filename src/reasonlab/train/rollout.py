@@ -1,16 +1,15 @@
 """Rollouts for RL: n sampled completions per prompt with a KV cache, scored by the verifier.
 
 One forward pass over the P (left-padded) prompts fills the KV cache, which is then repeated
-``n`` times (``DynamicCache.batch_repeat_interleave``), so a group's shared prompt is encoded
-once; each new token is one cached forward of the whole ``(P * n)`` batch. Sampling applies the
-temperature and top-p; the log-probability recorded for the sampled token is that of the
-temperature-scaled policy (no top-p renormalisation), which is what the update recomputes, so
-the on-policy ratio is 1 up to float error. A finished row (EOS sampled) pads from then on; the
-loop stops when every row has ended or ``max_new_tokens`` is reached (rows without EOS are
-"truncated": ``ended`` is False). When no prompt is padded, the decode steps pass neither an
-attention mask nor position ids (a finished row's later tokens are computed but never used),
-which saves building a mask at every step. The sampler's RNG is a ``torch.Generator`` seeded by the caller
-from ``SeedSequence``, so a resumed run samples exactly what an uninterrupted one would.
+``n`` times, so a group's shared prompt is encoded once; each new token is one cached decode step
+of the whole ``(P * n)`` batch (:mod:`.decoders`: a lean loop for GPT-2 models, transformers'
+own otherwise). Sampling applies the temperature and top-p; the log-probability recorded for
+the sampled token is that of the temperature-scaled policy (no top-p renormalisation), which is
+what the update recomputes, so the on-policy ratio is 1 up to float error. A finished row (EOS
+sampled) pads from then on (its later tokens are computed but never used); the loop stops when
+every row has ended or ``max_new_tokens`` is reached (rows without EOS are "truncated":
+``ended`` is False). The sampler's RNG is a ``torch.Generator`` seeded by the caller from
+``SeedSequence``, so a resumed run samples exactly what an uninterrupted one would.
 """
 
 from __future__ import annotations
@@ -22,6 +21,7 @@ import torch
 
 from ..tasks import Example, get_task
 from .data import prompt_ids
+from .decoders import decoder_for
 
 
 @dataclass
@@ -85,20 +85,20 @@ def _sample(logits: torch.Tensor, temperature: float, top_p: float,
 @torch.no_grad()
 def sample(model, tok, examples: Sequence[Example], n: int, max_new_tokens: int,
            temperature: float = 1.0, top_p: float = 1.0, gen: torch.Generator | None = None,
-           device: torch.device | str = "cpu") -> RolloutBatch:
-    """``n`` completions for each of the P ``examples``; rewards are filled by :func:`score`."""
+           device: torch.device | str = "cpu", lean: bool = True) -> RolloutBatch:
+    """``n`` completions for each of the P ``examples``; rewards are filled by :func:`score`.
+    ``lean=False`` decodes through transformers even where :mod:`.decoders` has a lean path."""
     model.eval()
     ids, mask = left_pad(tok, examples)
     ids, mask = ids.to(device), mask.to(device)
     pos = (mask.cumsum(-1) - 1).clamp(min=0)
     out = model(input_ids=ids, attention_mask=mask, position_ids=pos, use_cache=True,
                 logits_to_keep=1)
-    cache = out.past_key_values
-    cache.batch_repeat_interleave(n)
+    decoder = decoder_for(model, out.past_key_values, mask, n, max_new_tokens, lean)
     logits = out.logits[:, -1].repeat_interleave(n, 0)  # (B, V)
     mask, pos = mask.repeat_interleave(n, 0), pos.repeat_interleave(n, 0)
-    rows, padded = mask.shape[0], not bool(mask.all())
-    nxt = pos[:, -1:] + 1
+    rows = mask.shape[0]
+    nxt = pos[:, -1] + 1  # (B,)
     done = torch.zeros(rows, dtype=torch.bool, device=device)
     actions, logps, live = [], [], []
     for step in range(max_new_tokens):
@@ -110,15 +110,10 @@ def sample(model, tok, examples: Sequence[Example], n: int, max_new_tokens: int,
         done = done | (a == tok.eos_token_id)
         if bool(done.all()) or step == max_new_tokens - 1:
             break
-        kw = {}
-        if padded:  # without left padding, positions follow the cache and no mask is needed
-            mask = torch.cat([mask, (~done).long()[:, None]], 1)
-            kw = {"attention_mask": mask, "position_ids": nxt}
-        out = model(input_ids=a[:, None], past_key_values=cache, use_cache=True, **kw)
-        logits, nxt = out.logits[:, -1], nxt + 1
+        logits, nxt = decoder.step(a, nxt, ~done), nxt + 1
     acts = torch.stack(actions, 1)  # (B, T)
     comp_mask = torch.stack(live, 1)
-    prompt_ids_rep, prompt_mask = ids.repeat_interleave(n, 0), mask[:, : ids.shape[1]]  # (B, W)
+    prompt_ids_rep, prompt_mask = ids.repeat_interleave(n, 0), mask  # (B, W)
     steps = torch.arange(acts.shape[1], device=device) + 1
     full_pos = torch.cat([pos, pos[:, -1:] + steps], 1)
     texts = tok.batch_decode(acts.masked_fill(~comp_mask, tok.pad_token_id).tolist(),

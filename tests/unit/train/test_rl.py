@@ -224,3 +224,36 @@ def test_wandb_without_the_package_is_a_clear_error(tmp_path, warm_policy, monke
     monkeypatch.setitem(sys.modules, "wandb", None)  # import wandb -> ImportError
     with pytest.raises(ConfigError, match="wandb = true but wandb is not installed"):
         train_rl(_cfg(tmp_path, warm_policy, wandb=True, steps=1), progress=False)
+
+
+@pytest.mark.parametrize("padded", [False, True])
+def test_lean_gpt2_decoder_matches_transformers(warm_policy, padded):
+    """Same generator, same samples and log-probs from the lean decoder and from transformers
+    (with left padding too: prompts of different lengths)."""
+    from dataclasses import replace
+
+    from reasonlab.train.decoders import supported
+
+    model, tok = load_pretrained(warm_policy / "final")
+    assert supported(model)
+    prompts = _prompts(4)
+    if padded:
+        prompts = [replace(e, prompt=e.prompt[: 3 + 2 * i]) for i, e in enumerate(prompts)]
+    runs = [sample(model, tok, prompts, 3, 16, gen=torch.Generator().manual_seed(5), lean=lean)
+            for lean in (True, False)]
+    assert torch.equal(runs[0].actions, runs[1].actions) and torch.equal(runs[0].mask, runs[1].mask)
+    assert torch.allclose(runs[0].old_logp, runs[1].old_logp, atol=1e-5)
+    b = runs[0]
+    lp, _ = policy_logp(model, b.input_ids, b.attention_mask, b.position_ids, b.actions, 1.0)
+    assert float(((lp.detach() - b.old_logp) * b.mask).abs().max()) < 1e-4
+
+
+def test_other_architectures_decode_through_transformers():
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    from reasonlab.train.decoders import HFDecoder, decoder_for
+
+    llama = LlamaForCausalLM(LlamaConfig(vocab_size=16, hidden_size=16, intermediate_size=32,
+                                         num_hidden_layers=1, num_attention_heads=2))
+    out = llama(input_ids=torch.ones(1, 3, dtype=torch.long), use_cache=True)
+    assert isinstance(decoder_for(llama, out.past_key_values, torch.ones(1, 3), 2, 4), HFDecoder)
