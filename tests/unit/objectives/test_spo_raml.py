@@ -118,7 +118,7 @@ def test_raml_equals_grpo_on_the_selected_rows_with_advantages_from_all():
     per_token, _ = POLICY_LOSSES["ppo_clip"].fn(PolicyInputs(logp, logp.detach(), adv, mask, None))
     loss, _ = combine(per_token, mask * sel[:, None], "token-mean", {})
     loss.backward()
-    assert float(loss) == pytest.approx(float(-(adv[0] * 2 + adv[2] * 2) / 4), abs=1e-9)
+    assert float(loss.detach()) == pytest.approx(float(-(adv[0] * 2 + adv[2] * 2) / 4), abs=1e-9)
     assert torch.count_nonzero(logp.grad[[1, 3]]) == 0  # unselected rows: no policy gradient
     assert torch.count_nonzero(logp.grad[[0, 2]]) == 4
     ent = logp.detach().clone().requires_grad_(True)
