@@ -65,23 +65,30 @@ def completion_logits(model, input_ids: torch.Tensor, attention_mask: torch.Tens
     top of it. Otherwise one forward over the full rows; the LM head runs over the last ``t + 1``
     positions only either way.
     """
+    w = input_ids.shape[1] - t
+    if bool(attention_mask[:, :w].all()):
+        # no left padding: pads only follow EOS, and causal attention never lets an earlier
+        # token see them, so the plain causal path (no mask to build) is exact where it matters
+        attention_mask = position_ids = None
     if groups is None or int(groups.unique().numel()) == groups.numel():
         out = model(input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids,
                     logits_to_keep=t + 1)
         return out.logits[:, :-1]  # position W-1+j predicts completion token j
-    w = input_ids.shape[1] - t
     uniq, inverse = torch.unique(groups, return_inverse=True)
     first = torch.zeros(len(uniq), dtype=torch.long, device=groups.device)
     first[inverse] = torch.arange(len(groups), device=groups.device)  # one row per prompt
-    out = model(input_ids=input_ids[first, :w], attention_mask=attention_mask[first, :w],
-                position_ids=position_ids[first, :w], use_cache=True, logits_to_keep=1)
+    masked = attention_mask is not None
+    out = model(input_ids=input_ids[first, :w], use_cache=True, logits_to_keep=1,
+                **({"attention_mask": attention_mask[first, :w],
+                    "position_ids": position_ids[first, :w]} if masked else {}))
     cache = out.past_key_values
     cache.batch_select_indices(inverse)
     head = out.logits[inverse]  # (b, 1, V): predicts completion token 0
     if t == 1:
         return head
-    rest = model(input_ids=input_ids[:, w:-1], attention_mask=attention_mask[:, :-1],
-                 position_ids=position_ids[:, w:-1], past_key_values=cache, use_cache=True).logits
+    rest = model(input_ids=input_ids[:, w:-1], past_key_values=cache, use_cache=True,
+                 **({"attention_mask": attention_mask[:, :-1],
+                     "position_ids": position_ids[:, w:-1]} if masked else {})).logits
     return torch.cat([head, rest], 1)
 
 

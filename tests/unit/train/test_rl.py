@@ -168,16 +168,28 @@ def test_bad_rl_configs(tmp_path, warm_policy):
         train_rl(_cfg(tmp_path, warm_policy, max_prompt_length=3), progress=False)
 
 
-def test_shared_prompt_forward_equals_the_full_forward(warm_policy):
-    """Encoding each group's prompt once gives the same log-probs and the same gradients."""
+@pytest.mark.parametrize("padded", [False, True])
+def test_shared_prompt_forward_equals_the_full_forward(warm_policy, padded):
+    """Encoding each group's prompt once gives the same log-probs and the same gradients as a
+    full forward with the attention mask (with left-padded prompts too)."""
+    from dataclasses import replace
+
     model, tok = load_pretrained(warm_policy / "final")
-    b = sample(model, tok, _prompts(3), 4, 16, gen=torch.Generator().manual_seed(2))
+    prompts = _prompts(3)
+    if padded:
+        prompts = [replace(e, prompt=e.prompt[: 5 + 2 * i]) for i, e in enumerate(prompts)]
+    b = sample(model, tok, prompts, 4, 16, gen=torch.Generator().manual_seed(2))
     rows = torch.tensor([0, 1, 5, 6, 7, 11])  # groups 0, 0, 1, 1, 1, 2 (a shuffled minibatch)
     args = (b.input_ids[rows], b.attention_mask[rows], b.position_ids[rows], b.actions[rows], 1.0)
     grads = []
     for groups in (None, rows // 4):
         model.zero_grad()
-        lp, _ = policy_logp(model, *args, groups=groups)
+        if groups is None:  # the reference: one plain forward with the full attention mask
+            logits = model(input_ids=args[0], attention_mask=args[1], position_ids=args[2]).logits
+            t = args[3].shape[1]
+            lp = torch.log_softmax(logits[:, -t - 1 : -1], -1).gather(-1, args[3][..., None]).squeeze(-1)
+        else:
+            lp, _ = policy_logp(model, *args, groups=groups)
         (lp * b.mask[rows]).sum().backward()
         grads.append([p.grad.clone() for p in model.parameters()])
         if groups is None:
