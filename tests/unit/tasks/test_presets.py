@@ -54,3 +54,20 @@ def test_world_files_run(path):
                                 "sizes": {"train": 20, "dev": 5, "test": 5}})
     for e in task.iter_split(config, "train"):
         assert task.verify(e, e.completion).correct
+
+
+LONG = [p for p in TRAINING if (read_yaml(p)["data"].get("task") or {}).get("task") == "causal_qa"]
+
+
+@pytest.mark.parametrize("path", LONG, ids=lambda p: p.stem)
+def test_sft_context_fits_the_training_data(path):
+    """Tiny models use a character tokenizer (one token per character): bos + prompt +
+    completion + eos must fit model.n_positions for every training example (the causal presets,
+    whose prompts run to ~2,000 characters)."""
+    from reasonlab.config import validate
+    from reasonlab.train.sft import SFTConfig
+
+    cfg = validate(SFTConfig, read_yaml(path), str(path))
+    task, config = task_config(cfg.data.task)
+    longest = max(len(e.text()) + len(e.completion) + 2 for e in task.iter_split(config, "train"))
+    assert longest <= cfg.model.n_positions, (path.name, longest)
