@@ -34,8 +34,8 @@ from reasonlab.config import validate
 from reasonlab.models import load_pretrained
 from reasonlab.tasks import get_task
 from reasonlab.train import rundir
+from reasonlab.train.data import left_pad
 from reasonlab.train.rl import RLConfig, train_rl
-from reasonlab.train.rollout import left_pad
 from reasonlab.train.sft import DataConfig, SFTConfig, load_data, train_sft
 
 TASK = {"task": "boolean_world", "seed": 42, "omit": "1,0,1,0,1",

@@ -10,7 +10,7 @@ import torch
 
 from ..rewards import Score
 from ..tasks import Example, get_task
-from ..train.data import prompt_ids
+from ..train.data import left_pad
 
 
 @dataclass(frozen=True)
@@ -29,13 +29,8 @@ def generate(model, tok, examples: Sequence[Example], max_new_tokens: int, batch
     out: list[list[str]] = []
     for start in range(0, len(examples), batch_size):
         chunk = examples[start : start + batch_size]
-        prompts = [prompt_ids(tok, e) for e in chunk]
-        width = max(len(p) for p in prompts)
-        ids = torch.full((len(chunk), width), tok.pad_token_id, dtype=torch.long)
-        mask = torch.zeros_like(ids)
-        for i, p in enumerate(prompts):  # left padding: every prompt ends at the same column
-            ids[i, width - len(p) :] = torch.tensor(p)
-            mask[i, width - len(p) :] = 1
+        ids, mask = left_pad(tok, chunk)
+        width = ids.shape[1]
         kwargs = {"do_sample": do_sample, "num_return_sequences": n}
         if do_sample:
             kwargs |= {"temperature": temperature, "top_p": top_p}

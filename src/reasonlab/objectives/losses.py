@@ -1,8 +1,8 @@
 """The policy-loss registry: every per-token policy objective behind one calling convention.
 
 A loss takes a :class:`PolicyInputs` and its own options and returns ``(per_token_loss (B, T),
-metrics)``. ``needs_logits`` tells the RL loop to keep the full (temperature-scaled) logits;
-``correct_only`` marks the SPO family, whose rows are weighted by correctness (:func:`spo_rows`)
+metrics)``; the SPO family reads the full logits (``PolicyInputs.logits``). ``correct_only``
+marks the SPO family, whose rows are weighted by correctness (:func:`spo_rows`)
 instead of by an advantage.
 """
 
@@ -15,7 +15,7 @@ from typing import NamedTuple
 import torch
 
 from .policy import ppo_clip
-from .spo import spo_half, spo_kl, spo_rank_jsd, token_probs
+from .spo import TokenProbs, spo_half, spo_kl, spo_rank_jsd, token_probs
 
 
 class PolicyInputs(NamedTuple):
@@ -31,7 +31,6 @@ class PolicyInputs(NamedTuple):
 @dataclass(frozen=True)
 class PolicyLoss:
     fn: Callable[..., tuple[torch.Tensor, dict[str, float]]]
-    needs_logits: bool = False
     correct_only: bool = False
 
 
@@ -40,28 +39,31 @@ def _ppo(x: PolicyInputs, eps_low: float = 0.2, eps_high: float = 0.2,
     return ppo_clip(x.logp, x.old_logp, x.advantages, x.mask, eps_low, eps_high, dual_clip, tis_coef)
 
 
-def _spo_metrics(x: PolicyInputs) -> dict[str, float]:
-    t = token_probs(x.logits.detach(), x.actions, x.temperature)
-    n = x.mask.sum().clamp(min=1)
-    return {"p_max": float((t.logp_max.exp() * x.mask).sum() / n),
-            "p_chosen": float((t.logp_c.exp() * x.mask).sum() / n)}
+def _spo_metrics(t: TokenProbs, mask: torch.Tensor) -> dict[str, float]:
+    """Mean p_max and p_chosen over the masked tokens."""
+    n = mask.sum().clamp(min=1)
+    return {"p_max": float((t.logp_max.detach().exp() * mask).sum() / n),
+            "p_chosen": float((t.logp_c.detach().exp() * mask).sum() / n)}
 
 
 def _spo_kl(x: PolicyInputs, detach_target: bool = False, **_: object):
-    return spo_kl(token_probs(x.logits, x.actions, x.temperature), detach_target), _spo_metrics(x)
+    t = token_probs(x.logits, x.actions, x.temperature)
+    return spo_kl(t, detach_target), _spo_metrics(t, x.mask)
 
 
 def _spo_half(x: PolicyInputs, half_variant: str = "released", **_: object):
-    return spo_half(token_probs(x.logits, x.actions, x.temperature), half_variant), _spo_metrics(x)
+    t = token_probs(x.logits, x.actions, x.temperature)
+    return spo_half(t, half_variant), _spo_metrics(t, x.mask)
 
 
 def _spo_rank_jsd(x: PolicyInputs, detach_target: bool = False, **_: object):
-    return spo_rank_jsd(x.logits, x.actions, x.temperature, detach_target), _spo_metrics(x)
+    t = token_probs(x.logits.detach(), x.actions, x.temperature)  # for the metrics only
+    return spo_rank_jsd(x.logits, x.actions, x.temperature, detach_target), _spo_metrics(t, x.mask)
 
 
 POLICY_LOSSES: dict[str, PolicyLoss] = {
     "ppo_clip": PolicyLoss(_ppo),
-    "spo_kl": PolicyLoss(_spo_kl, needs_logits=True, correct_only=True),
-    "spo_half": PolicyLoss(_spo_half, needs_logits=True, correct_only=True),
-    "spo_rank_jsd": PolicyLoss(_spo_rank_jsd, needs_logits=True, correct_only=True),
+    "spo_kl": PolicyLoss(_spo_kl, correct_only=True),
+    "spo_half": PolicyLoss(_spo_half, correct_only=True),
+    "spo_rank_jsd": PolicyLoss(_spo_rank_jsd, correct_only=True),
 }

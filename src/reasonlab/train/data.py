@@ -36,6 +36,19 @@ def prompt_ids(tok, example: Example) -> list[int]:
     return [*head, *tok(example.text(), add_special_tokens=False)["input_ids"]]
 
 
+def left_pad(tok, examples: Sequence[Example]) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(P, W)`` prompt ids (:func:`prompt_ids`) left-padded so every prompt ends at the same
+    column, and their attention mask."""
+    prompts = [prompt_ids(tok, e) for e in examples]
+    width = max(len(p) for p in prompts)
+    ids = torch.full((len(prompts), width), tok.pad_token_id, dtype=torch.long)
+    mask = torch.zeros_like(ids)
+    for i, p in enumerate(prompts):
+        ids[i, width - len(p):] = torch.tensor(p)
+        mask[i, width - len(p):] = 1
+    return ids, mask
+
+
 def encode(tok, example: Example) -> Encoded:
     p = prompt_ids(tok, example)
     c = [*tok(example.completion, add_special_tokens=False)["input_ids"], tok.eos_token_id]

@@ -1,8 +1,8 @@
 """One RL step's two halves: building the rollout batch, and the update on it.
 
 :func:`build_batch` samples, scores, shapes and filters groups (refilling for DAPO's dynamic
-sampling), then attaches advantages; :func:`update` runs the PPO epochs and minibatches with the
-objective's per-token loss, entropy and KL terms (see :mod:`.rl` for the conventions).
+sampling); :func:`update` computes the group advantages and runs the PPO epochs and minibatches
+with the objective's per-token loss, entropy and KL terms (see :mod:`.rl` for the conventions).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from ..objectives import (
 )
 from ..tasks import Example
 from .data import epoch_order
+from .logprobs import policy_logp
 from .rl_config import RLConfig
 from .rollout import RolloutBatch, concat, sample, score
 
@@ -60,8 +61,6 @@ def _generator(seed: int, step: int, round_: int, device: torch.device) -> torch
 
 def _kl_tokens(ref, rows: dict[str, torch.Tensor], logp: torch.Tensor, cfg: RLConfig) -> torch.Tensor:
     """Per-token KL estimate ``(b, T)`` of the policy (``logp``) against the frozen reference."""
-    from .rl import policy_logp
-
     with torch.no_grad():
         ref_logp, _ = policy_logp(ref, rows["input_ids"], rows["attention_mask"],
                                   rows["position_ids"], rows["actions"], cfg.rollout.temperature,
@@ -221,8 +220,6 @@ def _micro(model, ref, batch: RolloutBatch, rows: torch.Tensor, adv, pg_mask, au
            aux_counts, cfg: RLConfig, autocast, scaler, device: torch.device) -> dict[str, float]:
     """Forward + backward of one micro-batch; the loss is already normalised by the minibatch
     counts, so micro-batch gradients add up to the minibatch gradient."""
-    from .rl import policy_logp
-
     a = cfg.algorithm
     take = _inputs(batch, rows, device)
     pgm, auxm = pg_mask[rows].to(device), aux_mask[rows].to(device)
@@ -244,7 +241,7 @@ def _micro(model, ref, batch: RolloutBatch, rows: torch.Tensor, adv, pg_mask, au
     loss, parts = combine(per_token, pgm, a.aggregation, counts, entropy=ent, entropy_coef=a.entropy_coef,
                           kl=kl, kl_coef=a.kl_coef, aux_mask=auxm, aux_counts=aux_counts)
     scaler.scale(loss).backward()
-    mask = take["attention_mask"][:, -logp.shape[1]:].float()
+    mask = batch.mask[rows].to(device)  # every completion token, for the metrics
     n = mask.sum().clamp(min=1)
     out = {"actor/loss": float(loss.detach()), "actor/pg_loss": parts["pg_loss"],
            "actor/entropy": float((ent.detach() * mask).sum() / n)}

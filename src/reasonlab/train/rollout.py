@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import torch
 
 from ..tasks import Example, get_task
-from .data import prompt_ids
+from .data import left_pad
 from .decoders import decoder_for
 
 
@@ -55,18 +55,6 @@ class RolloutBatch:
                             self.mask[idx], self.old_logp[idx], self.ended[idx],
                             [self.texts[i] for i in rows], self.rewards[idx], self.correct[idx],
                             self.n, self.scores[idx])
-
-
-def left_pad(tok, examples: Sequence[Example]) -> tuple[torch.Tensor, torch.Tensor]:
-    """``(P, W)`` prompt ids (``[bos] + prompt``) left-padded to one width, and their mask."""
-    prompts = [prompt_ids(tok, e) for e in examples]
-    width = max(len(p) for p in prompts)
-    ids = torch.full((len(prompts), width), tok.pad_token_id, dtype=torch.long)
-    mask = torch.zeros_like(ids)
-    for i, p in enumerate(prompts):
-        ids[i, width - len(p):] = torch.tensor(p)
-        mask[i, width - len(p):] = 1
-    return ids, mask
 
 
 def _sample(logits: torch.Tensor, temperature: float, top_p: float,

@@ -13,7 +13,8 @@ from transformers import AutoModelForCausalLM
 from reasonlab.config import ConfigError, validate
 from reasonlab.models import load_pretrained
 from reasonlab.train import rl as rl_module
-from reasonlab.train.rl import RLConfig, policy_logp, train_rl
+from reasonlab.train.logprobs import policy_logp
+from reasonlab.train.rl import RLConfig, train_rl
 from reasonlab.train.rl_step import Batcher, build_batch, update
 from reasonlab.train.rollout import concat, sample, score
 from reasonlab.train.sft import DataConfig, load_data
