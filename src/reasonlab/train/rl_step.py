@@ -170,7 +170,8 @@ def _counts(mask: torch.Tensor, cfg: RLConfig, seqs: float | None) -> dict[str, 
 
 def update(model, ref, batch: RolloutBatch | None, cfg: RLConfig, step: int, opt, sched, scaler,
            autocast, device: torch.device) -> dict[str, float]:
-    """PPO epochs x minibatches of optimizer steps on ``batch``; returns averaged metrics."""
+    """PPO epochs x minibatches of optimizer steps on ``batch``; returns metrics averaged over
+    the optimizer steps (``actor/skipped_steps``: how many were skipped)."""
     if batch is None:  # every group was filtered out
         return {"actor/skipped_steps": float(cfg.ppo_epochs * cfg.minibatches)}
     t0 = time.perf_counter()
@@ -194,11 +195,11 @@ def update(model, ref, batch: RolloutBatch | None, cfg: RLConfig, step: int, opt
                 continue
             opt.zero_grad(set_to_none=True)
             size = cfg.micro_batch_size or len(mb)
-            for micro in mb.split(size):
-                part = _micro(model, ref, batch, micro, adv, pg_mask, aux_mask, counts, aux_counts,
-                              cfg, autocast, scaler, device)
-                for k, v in part.items():
-                    logs.setdefault(k, []).append(v)
+            parts = [_micro(model, ref, batch, micro, adv, pg_mask, aux_mask, counts, aux_counts,
+                            cfg, autocast, scaler, device) for micro in mb.split(size)]
+            for k in parts[0]:  # one value per optimizer step
+                v = [p[k] for p in parts]
+                logs.setdefault(k, []).append(float(np.sum(v) if k in _LOSSES else np.mean(v)))
             scaler.unscale_(opt)
             clip = cfg.optim.grad_clip
             norm = torch.nn.utils.clip_grad_norm_(model.parameters(), clip if clip > 0 else float("inf"))
@@ -206,14 +207,16 @@ def update(model, ref, batch: RolloutBatch | None, cfg: RLConfig, step: int, opt
             scaler.update()
             sched.step()
             logs.setdefault("actor/grad_norm", []).append(float(norm))
-    out = {k: (float(np.sum(v)) if k in _SUMMED else float(np.mean(v))) for k, v in logs.items()}
+    out = {k: float(np.sum(v) if k == "actor/skipped_steps" else np.mean(v)) for k, v in logs.items()}
     out |= {"actor/lr": sched.get_last_lr()[0], "time/update": time.perf_counter() - t0}
     if POLICY_LOSSES[a.policy_loss].correct_only:
         out["spo/num_correct"] = float(batch.correct.sum())
     return out
 
 
-_SUMMED = {"actor/loss", "actor/pg_loss", "actor/skipped_steps"}
+# A minibatch's loss is the sum of its micro-batch parts (each is normalised by the minibatch's
+# counts); the logged loss is its mean over the update's optimizer steps.
+_LOSSES = {"actor/loss", "actor/pg_loss"}
 
 
 def _micro(model, ref, batch: RolloutBatch, rows: torch.Tensor, adv, pg_mask, aux_mask, counts,

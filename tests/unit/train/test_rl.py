@@ -145,6 +145,26 @@ def test_spo_without_a_correct_sequence_changes_nothing(tmp_path, warm_policy):
     assert "actor/skipped_steps" not in out and out["spo/p_max"] >= out["spo/p_chosen"]
 
 
+def test_logged_loss_is_the_mean_over_optimizer_steps(tmp_path, warm_policy):
+    """With lr = 0 every optimizer step sees the same policy, and under seq-mean-token-mean two
+    equal minibatches average to the whole batch: 2 minibatches x 2 PPO epochs in micro-batches
+    of 3 must log the one-step loss (the entropy term makes it non-zero), not 4 times it."""
+    from reasonlab.train.device import grad_scaler
+    from reasonlab.train.optim import build_optimizer
+
+    logged = []
+    for kw in ({}, {"minibatches": 2, "ppo_epochs": 2, "micro_batch_size": 3}):
+        cfg, model, batch, _ = _one_batch(
+            tmp_path, warm_policy, optim={"lr": 0.0},
+            algorithm={"aggregation": "seq-mean-token-mean", "entropy_coef": 0.1}, **kw)
+        opt, sched = build_optimizer(model, cfg.optim, 10)
+        out = update(model, None, batch, cfg, 0, opt, sched, grad_scaler(None, torch.device("cpu")),
+                     None, torch.device("cpu"))
+        logged.append((out["actor/loss"], out["actor/pg_loss"]))
+    assert abs(logged[0][0]) > 1e-3
+    assert logged[1] == pytest.approx(logged[0], abs=1e-5)
+
+
 def test_dynamic_sampling_refills_with_varied_groups(tmp_path, warm_policy):
     _, _, batch, m = _one_batch(tmp_path, warm_policy, filter={"dynamic_sampling": True,
                                                                "max_refills": 6})
