@@ -44,17 +44,19 @@ PROMPTS, N, NEW = 8, 8, 16
 GOAL_TRL, GOAL_FLOOR = 2.0, 1.5
 
 
-def warm_policy(root: Path) -> Path:
+def warm_policy(root: Path, device: str = "cpu") -> Path:
     cfg = validate(SFTConfig, {"name": "warm", "run_dir": str(root), "seed": 0, "data": {"task": TASK},
+                               "device": device, "precision": "fp32",
                                "model": {"n_embd": 128, "n_layer": 4, "n_head": 4, "n_positions": 64},
                                "batch_size": 16, "max_steps": 200, "eval_every": 1000,
                                "optim": {"lr": 5e-4, "warmup_steps": 20}})
     return train_sft(cfg, progress=False) / "final"
 
 
-def run_ours(init: Path, steps: int, warmup: int, root: Path) -> dict[str, float]:
+def run_ours(init: Path, steps: int, warmup: int, root: Path, device: str) -> dict[str, float]:
     cfg = validate(RLConfig, {
         "name": "ours", "run_dir": str(root), "seed": 0, "init": str(init), "data": {"task": TASK},
+        "device": device, "precision": "fp32",
         "rollout": {"prompts_per_step": PROMPTS, "n": N, "max_new_tokens": NEW},
         "steps": steps, "optim": {"lr": 1e-4}, "eval_every": 10**6, "save_every": 10**6,
         "algorithm": {"advantage": "grpo", "policy_loss": "ppo_clip", "aggregation": "token-mean"}})
@@ -64,7 +66,7 @@ def run_ours(init: Path, steps: int, warmup: int, root: Path) -> dict[str, float
             for k in ("time/step", "time/sampling", "time/scoring", "time/update", "response_length/mean")}
 
 
-def run_trl(init: Path, steps: int, warmup: int, root: Path) -> float:
+def run_trl(init: Path, steps: int, warmup: int, root: Path, device: str) -> float:
     from datasets import Dataset
     from transformers import TrainerCallback
     from trl import GRPOConfig, GRPOTrainer
@@ -90,7 +92,7 @@ def run_trl(init: Path, steps: int, warmup: int, root: Path) -> float:
     args = GRPOConfig(output_dir=str(root / "trl"), per_device_train_batch_size=PROMPTS * N,
                       num_generations=N, max_completion_length=NEW, learning_rate=1e-4, beta=0.0,
                       epsilon=0.2, loss_type="dapo", scale_rewards="group", temperature=1.0,
-                      use_cpu=True, bf16=False, gradient_checkpointing=False, max_steps=steps,
+                      use_cpu=device == "cpu", bf16=False, gradient_checkpointing=False, max_steps=steps,
                       logging_steps=10**9, save_strategy="no", report_to=[], disable_tqdm=True,
                       seed=0, dataloader_num_workers=0)
     GRPOTrainer(model=model, reward_funcs=reward, args=args, train_dataset=data,
@@ -98,14 +100,18 @@ def run_trl(init: Path, steps: int, warmup: int, root: Path) -> float:
     return statistics.median(times[warmup:])
 
 
-def floor(init: Path, repeats: int) -> tuple[float, float]:
+def floor(init: Path, repeats: int, device: str) -> tuple[float, float]:
     """(sampling model calls, forward + backward) in seconds, best of ``repeats``."""
     model, tok = load_pretrained(init)
+    model.to(device)
     prompts = load_data(DataConfig(task=TASK))[0]["train"][:PROMPTS]
     ids, _ = left_pad(tok, prompts)
     full = torch.cat([ids.repeat_interleave(N, 0), torch.randint(4, len(tok), (PROMPTS * N, NEW))], 1)
+    ids, full = ids.to(device), full.to(device)
+    sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
     best_s = best_u = float("inf")
     for _ in range(repeats):
+        sync()
         t0 = time.perf_counter()
         with torch.no_grad():
             out = model(input_ids=ids, use_cache=True, logits_to_keep=1)
@@ -114,10 +120,12 @@ def floor(init: Path, repeats: int) -> tuple[float, float]:
             tokens = out.logits[:, -1].argmax(-1).repeat_interleave(N)[:, None]
             for _ in range(NEW - 1):
                 out = model(input_ids=tokens, past_key_values=cache, use_cache=True)
+        sync()
         t1 = time.perf_counter()
         logits = model(input_ids=full, logits_to_keep=NEW + 1).logits[:, :-1]
         torch.log_softmax(logits, -1).gather(-1, full[:, -NEW:, None]).sum().backward()
         model.zero_grad(set_to_none=True)
+        sync()
         t2 = time.perf_counter()
         best_s, best_u = min(best_s, t1 - t0), min(best_u, t2 - t1)
     return best_s, best_u
@@ -127,6 +135,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--steps", type=int, default=40)
     ap.add_argument("--warmup", type=int, default=5)
+    ap.add_argument("--device", choices=["cpu", "cuda"], default="cpu",
+                    help="where both engines and the floor run (fp32)")
     args = ap.parse_args()
     warnings.filterwarnings("ignore")
     rundir.logger.remove()
@@ -135,10 +145,10 @@ def main() -> None:
     disable_progress_bars()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        init = warm_policy(root)
-        trl = run_trl(init, args.steps, args.warmup, root)
-        ours = run_ours(init, args.steps, args.warmup, root)
-        sampling, update = floor(init, 10)
+        init = warm_policy(root, args.device)
+        trl = run_trl(init, args.steps, args.warmup, root, args.device)
+        ours = run_ours(init, args.steps, args.warmup, root, args.device)
+        sampling, update = floor(init, 10, args.device)
     step = ours["time/step"]
     print(f"{PROMPTS} prompts x {N} rollouts, <= {NEW} new tokens (ours: mean length "
           f"{ours['response_length/mean']:.1f}), median step after {args.warmup} warm-up steps")

@@ -87,7 +87,9 @@ class Clock:
 
 def all_perfect(model, tok, sets, complete=None) -> bool:
     """Greedy check of every eval set; ``complete(model, tok, examples) -> texts``."""
-    complete = complete or (lambda m, t, ex: [c[0] for c in generate(m, t, ex, max_new_tokens=24)])
+    device = next(model.parameters()).device
+    complete = complete or (lambda m, t, ex: [c[0] for c in generate(m, t, ex, max_new_tokens=24,
+                                                                     device=device)])
     for examples in sets.values():
         if not all(r.score.correct for r in score(examples, complete(model, tok, examples))):
             model.train()
@@ -100,7 +102,7 @@ def all_perfect(model, tok, sets, complete=None) -> bool:
 def complete_from_prompt(model, tok, examples) -> list[str]:
     """The seed's ``--test``: greedy from the prompt's BPE ids alone (all prompts have 9 ids)."""
     model.eval()
-    ids = torch.tensor([tok(e.text()).input_ids for e in examples])
+    ids = torch.tensor([tok(e.text()).input_ids for e in examples], device=model.device)
     out = model.generate(input_ids=ids, attention_mask=torch.ones_like(ids), max_new_tokens=24,
                          do_sample=False, pad_token_id=tok.eos_token_id)
     return tok.batch_decode(out[:, ids.shape[1]:], skip_special_tokens=True)
@@ -172,7 +174,7 @@ def run_trl(cfg: SFTConfig, stable: int, eval_every: int, defaults: bool = False
                          weight_decay=cfg.optim.weight_decay, num_train_epochs=cfg.epochs,
                          seed=cfg.seed, logging_steps=10**9, save_strategy="no", report_to=[],
                          completion_only_loss=True, max_length=cfg.model.n_positions,
-                         dataloader_num_workers=0, disable_tqdm=True, use_cpu=True,
+                         dataloader_num_workers=0, disable_tqdm=True, use_cpu=cfg.device == "cpu",
                          **({} if defaults else {"bf16": False, "gradient_checkpointing": False}))
         trainer = SFTTrainer(model=model, args=args, train_dataset=data, processing_class=tok,
                              callbacks=[Check()])
@@ -217,7 +219,7 @@ def run_seed_recipe(cfg: SFTConfig, stable: int, eval_every: int, vocab: Path) -
         args = TrainingArguments(output_dir=tmp, num_train_epochs=3, per_device_train_batch_size=16,
                                  learning_rate=5e-4, lr_scheduler_type="linear", seed=cfg.seed,
                                  save_strategy="no", report_to=[], logging_steps=10**9,
-                                 dataloader_num_workers=0, disable_tqdm=True, use_cpu=True)
+                                 dataloader_num_workers=0, disable_tqdm=True, use_cpu=cfg.device == "cpu")
         trainer = Trainer(model=model, args=args, train_dataset=data, callbacks=[Check()])
         clock.start = time.perf_counter()
         trainer.train()
@@ -231,10 +233,11 @@ def bare_step_ms(cfg: SFTConfig, steps: int = 100) -> float:
     texts = [t for s in splits.values() for e in s for t in (e.text(), e.completion)]
     tok = char_tokenizer(alphabet(texts))
     torch.manual_seed(cfg.seed)
-    model = build_model(cfg.model, tok)
+    device = torch.device("cuda" if cfg.device == "cuda" else "cpu")
+    model = build_model(cfg.model, tok).to(device)
     batch = splits["train"][: cfg.batch_size]
     ids = torch.tensor([tok(tok.bos_token + e.text() + e.completion + tok.eos_token).input_ids
-                        for e in batch])  # (B, T): every boolean-world example has one length
+                        for e in batch], device=device)  # (B, T): all examples have one length
     labels = ids.clone()
     labels[:, : 1 + len(tok(batch[0].text()).input_ids)] = -100  # completion-only loss
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.optim.lr, fused=True)
@@ -252,6 +255,8 @@ def bare_step_ms(cfg: SFTConfig, steps: int = 100) -> float:
         t0 = time.perf_counter()
         for _ in range(steps):
             step()
+        if device.type == "cuda":
+            torch.cuda.synchronize()
         times.append((time.perf_counter() - t0) / steps * 1e3)
     return statistics.median(times)
 
@@ -263,6 +268,8 @@ def main() -> None:
     ap.add_argument("--eval-every", type=int, default=10)
     ap.add_argument("--seed-recipe-seeds", type=int, default=None,
                     help="seeds for the seed's recipe (slow: ~0.8 s/step); default --seeds")
+    ap.add_argument("--device", choices=["cpu", "cuda"], default="cpu",
+                    help="where every trainer runs (fp32 on both; TRL's use_cpu follows it)")
     ap.add_argument("--trl-defaults", action="store_true", help="also time TRL with its own "
                     "defaults (bf16 autocast and gradient checkpointing: slow on a CPU)")
     args = ap.parse_args()
@@ -271,7 +278,8 @@ def main() -> None:
     from datasets import disable_progress_bars
 
     disable_progress_bars()
-    base = validate(SFTConfig, yaml.safe_load(CONFIG.read_text()))
+    base = validate(SFTConfig, yaml.safe_load(CONFIG.read_text()) | {"device": args.device,
+                                                                   "precision": "fp32"})
     rows = []
     for seed in range(args.seeds):
         cfg = base.model_copy(update={"seed": seed})
@@ -308,6 +316,9 @@ def floor(base: SFTConfig, args: argparse.Namespace, rows: list) -> None:
 
 
 def seed_recipe(base: SFTConfig, args: argparse.Namespace, ours: float) -> None:
+    if args.seed_recipe_seeds == 0:
+        print("RESULT sft_vs_seed_recipe skipped: --seed-recipe-seeds 0")
+        return
     if not gpt2_bpe.present():
         print("RESULT sft_vs_seed_recipe skipped: no GPT-2 BPE vocabulary in "
               f"{gpt2_bpe.DIR}; run `python bench/_gpt2_bpe.py` (make bench does)")
