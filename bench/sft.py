@@ -32,6 +32,7 @@ import statistics
 import tempfile
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
@@ -40,9 +41,9 @@ import yaml
 import _gpt2_bpe as gpt2_bpe
 from reasonlab.config import validate
 from reasonlab.eval.generation import generate, score
-from reasonlab.models import ModelConfig, alphabet, build_model, char_tokenizer
+from reasonlab.models import ModelConfig, build_model
 from reasonlab.train import rundir
-from reasonlab.train.sft import SFTConfig, eval_sets, load_data, train_sft
+from reasonlab.train.sft import SFTConfig, data_tokenizer, eval_sets, load_data, train_sft
 
 CONFIG = Path(__file__).parents[1] / "configs" / "boolean_sft.yaml"
 GOAL_TRL = 3.0
@@ -53,8 +54,9 @@ class Clock:
     """Training time with evaluation excluded; records when (and at which eval) the stable
     streak began."""
 
-    def __init__(self, stable: int) -> None:
-        self.stable, self.streak, self.spent, self.paused_at = stable, 0, 0.0, None
+    def __init__(self, stable: int, eval_every: int) -> None:
+        self.stable, self.eval_every = stable, eval_every
+        self.streak, self.spent, self.paused_at = 0, 0.0, None
         self.start = time.perf_counter()
         self.first_perfect: float | None = None
         self.done: float | None = None
@@ -64,6 +66,18 @@ class Clock:
     @property
     def seconds(self) -> float:
         return self.done if self.done is not None else float("inf")
+
+    @property
+    def steps(self) -> int:
+        """Training steps at the start of the stable streak (0 if it never came)."""
+        return self.done_eval * self.eval_every
+
+    def check(self, perfect: Callable[[], bool]) -> bool:
+        """Run the check with the clock paused; True once the streak is long enough."""
+        self.pause()
+        stop = self.record(perfect())
+        self.resume()
+        return stop
 
     def pause(self) -> None:
         self.paused_at = time.perf_counter()
@@ -108,19 +122,30 @@ def complete_from_prompt(model, tok, examples) -> list[str]:
     return tok.batch_decode(out[:, ids.shape[1]:], skip_special_tokens=True)
 
 
+def trainer_check(clock: Clock, tok, sets, complete=None):
+    """A transformers ``TrainerCallback`` running the shared check every ``eval_every`` steps."""
+    from transformers import TrainerCallback
+
+    class Check(TrainerCallback):
+        def on_step_end(self, args, state, control, **kw):
+            if state.global_step % clock.eval_every == 0 and clock.check(
+                    lambda: all_perfect(kw["model"], tok, sets, complete)):
+                control.should_training_stop = True
+            return control
+
+    return Check()
+
+
 def run_ours(cfg: SFTConfig, stable: int, eval_every: int) -> Clock:
     """Our trainer with its own evals replaced by the shared check (clock paused)."""
     import reasonlab.train.sft as sft
 
-    clock = Clock(stable)
+    clock = Clock(stable, eval_every)
     sets = eval_sets(load_data(cfg.data)[0], cfg.data.max_eval)
     original = sft.evaluate_sets
 
     def check(model, tok, _sets, _cfg, _device):
-        clock.pause()
-        perfect = all_perfect(model, tok, sets)
-        stop = clock.record(perfect)
-        clock.resume()
+        stop = clock.check(lambda: all_perfect(model, tok, sets))
         return {"eval/all/exact": 1.0 if stop else 0.0}
 
     original_collate = sft.collate
@@ -143,30 +168,18 @@ def run_ours(cfg: SFTConfig, stable: int, eval_every: int) -> Clock:
 
 def run_trl(cfg: SFTConfig, stable: int, eval_every: int, defaults: bool = False) -> Clock:
     from datasets import Dataset
-    from transformers import TrainerCallback
     from trl import SFTConfig as TRLConfig
     from trl import SFTTrainer
 
     splits, _ = load_data(cfg.data)
     sets = eval_sets(splits, cfg.data.max_eval)
-    texts = [t for s in splits.values() for e in s for t in (e.text(), e.completion)]
-    tok = char_tokenizer(alphabet(texts))
+    tok = data_tokenizer(splits)
     torch.manual_seed(cfg.seed)
     model = build_model(cfg.model if isinstance(cfg.model, ModelConfig) else ModelConfig(), tok)
     # the same token sequence as ours: <bos> prompt completion <eos>
     data = Dataset.from_dict({"prompt": [tok.bos_token + e.text() for e in splits["train"]],
                               "completion": [e.completion for e in splits["train"]]})
-    clock = Clock(stable)
-
-    class Check(TrainerCallback):
-        def on_step_end(self, args, state, control, **kw):
-            if state.global_step % eval_every == 0:
-                clock.pause()
-                if clock.record(all_perfect(kw["model"], tok, sets)):
-                    control.should_training_stop = True
-                clock.resume()
-            return control
-
+    clock = Clock(stable, eval_every)
     with tempfile.TemporaryDirectory() as tmp:
         args = TRLConfig(output_dir=tmp, per_device_train_batch_size=cfg.batch_size,
                          learning_rate=cfg.optim.lr, lr_scheduler_type=cfg.optim.schedule,
@@ -177,7 +190,7 @@ def run_trl(cfg: SFTConfig, stable: int, eval_every: int, defaults: bool = False
                          dataloader_num_workers=0, disable_tqdm=True, use_cpu=cfg.device == "cpu",
                          **({} if defaults else {"bf16": False, "gradient_checkpointing": False}))
         trainer = SFTTrainer(model=model, args=args, train_dataset=data, processing_class=tok,
-                             callbacks=[Check()])
+                             callbacks=[trainer_check(clock, tok, sets)])
         clock.start = time.perf_counter()
         trainer.train()
     return clock
@@ -185,14 +198,7 @@ def run_trl(cfg: SFTConfig, stable: int, eval_every: int, defaults: bool = False
 
 def run_seed_recipe(cfg: SFTConfig, stable: int, eval_every: int, vocab: Path) -> Clock:
     from datasets import Dataset
-    from transformers import (
-        GPT2Config,
-        GPT2LMHeadModel,
-        GPT2TokenizerFast,
-        Trainer,
-        TrainerCallback,
-        TrainingArguments,
-    )
+    from transformers import GPT2Config, GPT2LMHeadModel, GPT2TokenizerFast, Trainer, TrainingArguments
 
     splits, _ = load_data(cfg.data)
     sets = eval_sets(splits, cfg.data.max_eval)
@@ -204,23 +210,14 @@ def run_seed_recipe(cfg: SFTConfig, stable: int, eval_every: int, vocab: Path) -
                               "labels": enc["input_ids"]})
     torch.manual_seed(cfg.seed)
     model = GPT2LMHeadModel(GPT2Config(vocab_size=len(tok), n_embd=128, n_layer=4, n_head=4))
-    clock = Clock(stable)
-
-    class Check(TrainerCallback):
-        def on_step_end(self, args, state, control, **kw):
-            if state.global_step % eval_every == 0:
-                clock.pause()
-                if clock.record(all_perfect(kw["model"], tok, sets, complete_from_prompt)):
-                    control.should_training_stop = True
-                clock.resume()
-            return control
-
+    clock = Clock(stable, eval_every)
     with tempfile.TemporaryDirectory() as tmp:
         args = TrainingArguments(output_dir=tmp, num_train_epochs=3, per_device_train_batch_size=16,
                                  learning_rate=5e-4, lr_scheduler_type="linear", seed=cfg.seed,
                                  save_strategy="no", report_to=[], logging_steps=10**9,
                                  dataloader_num_workers=0, disable_tqdm=True, use_cpu=cfg.device == "cpu")
-        trainer = Trainer(model=model, args=args, train_dataset=data, callbacks=[Check()])
+        trainer = Trainer(model=model, args=args, train_dataset=data,
+                          callbacks=[trainer_check(clock, tok, sets, complete_from_prompt)])
         clock.start = time.perf_counter()
         trainer.train()
     return clock
@@ -230,8 +227,7 @@ def bare_step_ms(cfg: SFTConfig, steps: int = 100) -> float:
     """The floor: ms of one step that does only forward + backward + clipping + fused AdamW on a
     batch of the same model, tokenizer and batch size (no data loading, logging or evals)."""
     splits, _ = load_data(cfg.data)
-    texts = [t for s in splits.values() for e in s for t in (e.text(), e.completion)]
-    tok = char_tokenizer(alphabet(texts))
+    tok = data_tokenizer(splits)
     torch.manual_seed(cfg.seed)
     device = torch.device("cuda" if cfg.device == "cuda" else "cpu")
     model = build_model(cfg.model, tok).to(device)
@@ -288,12 +284,12 @@ def main() -> None:
         trl_d = (run_trl(cfg, args.stable, args.eval_every, defaults=True).seconds
                  if args.trl_defaults else float("nan"))
         rows.append((ours, trl, trl_d))
-        print(f"seed {seed}: ours {ours.seconds:.1f} s ({ours.done_eval * args.eval_every} steps), "
-              f"TRL SFTTrainer {trl.seconds:.1f} s ({trl.done_eval * args.eval_every} steps; fp32, "
+        print(f"seed {seed}: ours {ours.seconds:.1f} s ({ours.steps} steps), "
+              f"TRL SFTTrainer {trl.seconds:.1f} s ({trl.steps} steps; fp32, "
               f"no gradient checkpointing), TRL defaults {trl_d:.1f} s", flush=True)
     ours, trl = (statistics.median(r[i].seconds for r in rows) for i in (0, 1))
     print(f"median seconds to a stable 100% on all 32 inputs: ours {ours:.1f}, TRL {trl:.1f}")
-    floor(base, args, rows)
+    floor(base, rows)
     print(f"RESULT sft_vs_trl ours={ours:.2f} anchor={trl:.2f} ratio={trl / ours:.2f} goal={GOAL_TRL:g}")
     if args.trl_defaults:
         trl_d = statistics.median(r[2] for r in rows)
@@ -302,12 +298,15 @@ def main() -> None:
     seed_recipe(base, args, ours)
 
 
-def floor(base: SFTConfig, args: argparse.Namespace, rows: list) -> None:
+def floor(base: SFTConfig, rows: list) -> None:
     """How fast any trainer could be on this recipe: TRL's steps at the bare step's cost."""
     ms = bare_step_ms(base)
-    per_step = [(r[0].seconds / (r[0].done_eval * args.eval_every),
-                 r[1].seconds / (r[1].done_eval * args.eval_every)) for r in rows if r[1].done]
-    best = [r[1].seconds / (r[1].done_eval * args.eval_every * ms / 1e3) for r in rows if r[1].done]
+    done = [(ours, trl) for ours, trl, _ in rows if ours.steps and trl.steps]
+    if not done:
+        print("no seed where both trainers reached a stable 100%: no floor comparison")
+        return
+    per_step = [(ours.seconds / ours.steps, trl.seconds / trl.steps) for ours, trl in done]
+    best = [trl.seconds / (trl.steps * ms / 1e3) for _, trl in done]
     print(f"bare step (forward + backward + clip + AdamW only): {ms:.1f} ms; per training step "
           f"ours {statistics.median(p[0] for p in per_step) * 1e3:.1f} ms, TRL "
           f"{statistics.median(p[1] for p in per_step) * 1e3:.1f} ms (evals excluded)")
@@ -329,7 +328,7 @@ def seed_recipe(base: SFTConfig, args: argparse.Namespace, ours: float) -> None:
         clock = run_seed_recipe(cfg, args.stable, args.eval_every, gpt2_bpe.DIR)
         times.append(clock.seconds)
         print(f"seed {seed}: the seed's recipe {clock.seconds:.1f} s "
-              f"({clock.done_eval * args.eval_every} steps)", flush=True)
+              f"({clock.steps} steps)", flush=True)
     anchor = statistics.median(times)
     print(f"median seconds to a stable 100%: the seed's recipe {anchor:.1f} (inf: never within "
           f"its 3 epochs), ours {ours:.1f} (median of the seeds above)")

@@ -125,6 +125,11 @@ def eval_sets(splits: dict[str, list[Example]], max_eval: int) -> dict[str, list
     return out
 
 
+def data_tokenizer(splits: dict[str, list[Example]]):
+    """A character tokenizer over every split's prompts and completions (a fresh model's)."""
+    return char_tokenizer(alphabet([t for s in splits.values() for e in s for t in (e.text(), e.completion)]))
+
+
 def evaluate_sets(model, tok, sets: dict[str, list[Example]], cfg: SFTConfig,
                   device: torch.device) -> dict[str, float]:
     metrics: dict[str, float] = {}
@@ -166,8 +171,7 @@ def _train(cfg: SFTConfig, run: RunDir, resume: bool, progress: bool) -> Path:
     elif cfg.model.path:
         model, tok = load_pretrained(cfg.model.path)
     else:
-        texts = [t for s in splits.values() for e in s for t in (e.text(), e.completion)]
-        tok = char_tokenizer(alphabet(texts))
+        tok = data_tokenizer(splits)
         model = build_model(cfg.model, tok)
     model.to(device)
     run.write_config(to_yaml(cfg))
