@@ -16,24 +16,23 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from .validation import describe
+from .files import read_text
+from .validation import InputError, describe
 
 M = TypeVar("M", bound=BaseModel)
 
 
-class ConfigError(ValueError):
+class ConfigError(InputError):
     """A config file, field or override that cannot be used as given."""
 
 
 def read_yaml(path: str | Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
     """The mapping in ``path``, merged over its ``base:`` file if it names one."""
     p = Path(path)
-    if not p.is_file():
-        raise ConfigError(f"config file {str(p)!r} does not exist")
     try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except yaml.YAMLError as e:
-        raise ConfigError(f"config file {str(p)!r} is not valid YAML: {e}") from None
+        data = parse_yaml(read_text(p, "config file"), f"config file {str(p)!r}")
+    except InputError as e:
+        raise ConfigError(str(e)) from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -48,6 +47,16 @@ def read_yaml(path: str | Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]
     if here in _chain:
         raise ConfigError(f"config file {str(p)!r}: base files form a cycle; remove one base:")
     return _merge(read_yaml(p.parent / base, (*_chain, here)), data)
+
+
+def parse_yaml(text: str, what: str) -> Any:
+    """``yaml.safe_load`` with one clear error for invalid or too deeply nested YAML."""
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{what} is not valid YAML: {' '.join(str(e).split())}") from None
+    except RecursionError:
+        raise ConfigError(f"{what} nests too deeply to read; flatten it") from None
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:

@@ -6,6 +6,7 @@ clear message on stderr with exit status 2, never as a traceback.
 
 from __future__ import annotations
 
+import errno
 import sys
 
 import click
@@ -14,9 +15,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 
-from ..causal.errors import CausalError
-from ..config import ConfigError
-from ..validation import describe
+from ..validation import InputError, describe
 from . import causal, demo, evaluate, export, generate, train
 
 app = typer.Typer(help="reasonlab: exact causal reasoning problems, training and study of "
@@ -44,13 +43,12 @@ def main(argv: list[str] | None = None) -> int:
     except (click.exceptions.Abort, typer.Abort):
         err_console.print("aborted")
         return 130
-    except (CausalError, ConfigError) as e:
-        err_console.print(f"[red]error:[/red] {escape(str(e))}", highlight=False, soft_wrap=True)
-        return 2
+    except InputError as e:
+        return _fail(str(e))
     except ValidationError as e:
-        err_console.print(f"[red]error:[/red] {escape(describe(e, 'option'))}", highlight=False,
-                          soft_wrap=True)
-        return 2
+        return _fail(describe(e, "option"))
+    except OSError as e:
+        return _fail(os_message(e))
     except Exception as e:
         # usage errors of click or of typer's vendored click: both carry show() and exit_code
         if hasattr(e, "show") and hasattr(e, "exit_code"):
@@ -58,6 +56,25 @@ def main(argv: list[str] | None = None) -> int:
             return int(e.exit_code)
         raise
     return result if isinstance(result, int) else 0
+
+
+def _fail(message: str) -> int:
+    err_console.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
+    return 2
+
+
+def os_message(e: OSError) -> str:
+    """One line for a file-system failure: what, where, and what to do."""
+    where = " -> ".join(str(f) for f in (e.filename, e.filename2) if f is not None)
+    fixes = {errno.ENOSPC: "free some space or write elsewhere",
+             errno.EACCES: "choose a folder you can write to, or fix its permissions",
+             errno.EPERM: "choose a folder you can write to, or fix its permissions",
+             errno.EEXIST: "a file is in the way; remove it or choose another path",
+             errno.ENOTDIR: "a file stands where a folder is needed; choose another path",
+             errno.EROFS: "the file system is read-only; write elsewhere"}
+    what = e.strerror or type(e).__name__
+    fix = fixes.get(e.errno or -1, "check the path")
+    return f"{what}: {where}; {fix}" if where else f"{what}; {fix}"
 
 
 def run() -> None:

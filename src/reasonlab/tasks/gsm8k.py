@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..config import ConfigError
 from ..rewards.final_answer import FINAL_ANSWER_REWARDS, final_answer, score_final_number
+from ..validation import Seed
 from . import register
 from .base import Example, Score, Task
 
@@ -38,7 +39,7 @@ class GSM8KConfig(BaseModel):
     instruction: str = INSTRUCTION
     system: str = ""
     limit: int | None = Field(None, ge=1, description="at most this many items per split")
-    seed: int = 0
+    seed: Seed = 0
 
 
 def _file(config: GSM8KConfig, split: str) -> Path | None:

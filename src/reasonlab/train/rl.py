@@ -99,7 +99,7 @@ def _train(cfg: RLConfig, run: RunDir, resume: bool, progress: bool) -> Path:
     splits, source = load_data(cfg.data)
     prompts = _with_reward(splits["train"], cfg.reward)
     sets = {k: _with_reward(v, cfg.reward) for k, v in eval_sets(splits, cfg.data.max_eval).items()}
-    ckpt = run.begin(resume)
+    ckpt = run.begin(resume, cfg, ("seed", "init", "data", "reward", "algorithm"))
     seed_all(cfg.seed)
     model, tok = load_pretrained(ckpt or init_folder(cfg.init))
     model.to(device)

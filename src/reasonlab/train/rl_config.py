@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ..objectives import ADVANTAGES, AGGREGATIONS, KL_ESTIMATORS, POLICY_LOSSES
+from ..validation import Seed
 from .optim import OptimConfig
 from .sft import DataConfig
 
@@ -83,7 +84,7 @@ class FilterConfig(_Strict):
 class RLConfig(_Strict):
     name: str = Field("rl", pattern=r"^[A-Za-z0-9_.-]+$")
     run_dir: str = "runs"
-    seed: int = 0
+    seed: Seed = 0
     init: str = Field(description="an SFT run folder (its final/ is used) or a model checkpoint")
     data: DataConfig
     reward: str | None = Field(None, description="override the examples' reward mode "

@@ -1,24 +1,29 @@
 """A run directory (DESIGN.md): ``config.yaml``, ``metrics.jsonl``, TensorBoard events, a
 loguru log file, ``checkpoints/step-N/`` (at most ``max_checkpoints``) and ``final/``.
 
-Checkpoints hold the model and tokenizer (``save_pretrained``, safetensors) plus
-``trainer_state.pt`` (optimizer, scheduler, step, RNG states), written to a temporary folder and
-renamed, so a killed run leaves only complete checkpoints. On resume, metrics logged after the
-checkpoint are dropped, so the file reads as if the run had never stopped.
+Checkpoints hold the model and tokenizer (``save_pretrained``, safetensors) plus the trainer
+state (optimizer, scheduler, step, RNG states) as JSON + safetensors (:mod:`.trainer_state`; no
+pickle, so a crafted run folder cannot run code on ``--resume``), written to a temporary folder
+and renamed, so a killed run (or a full disk) leaves only complete checkpoints. On resume,
+metrics logged after the checkpoint are dropped, so the file reads as if the run had never
+stopped, and the config fields the checkpoints depend on must not have changed.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import re
 import shutil
 from pathlib import Path
 from typing import Any
 
-import torch
 from loguru import logger
+from pydantic import BaseModel
 
-from ..files import atomic_write_text
+from ..config import ConfigError, parse_yaml
+from ..files import atomic_write_text, read_text
+from .trainer_state import load_state, save_state
 
 _STEP = re.compile(r"step-(\d+)$")
 
@@ -33,13 +38,19 @@ class RunDir:
         self._tb = None
 
     # ------------------------------------------------------------------ runs
-    def begin(self, resume: bool) -> Path | None:
+    def begin(self, resume: bool, config: BaseModel | None = None,
+              pinned: tuple[str, ...] = ()) -> Path | None:
         """The checkpoint to continue from (``resume`` and one exists); otherwise None, after
-        clearing a previous run in this folder (:meth:`start_fresh`)."""
+        clearing a previous run in this folder (:meth:`start_fresh`). On resume, the fields
+        ``pinned`` of ``config`` (what the checkpoint was built from: model, data, seed) must
+        equal those in the run's ``config.yaml``, else the run would go on training one thing
+        while recording another."""
         ckpts = self.checkpoints() if resume else []
         if resume and not ckpts:
             logger.warning(f"--resume: no checkpoint in {self.root}; starting from scratch")
         if ckpts:
+            if config is not None:
+                self._check_pinned(config, pinned)
             return ckpts[-1]
         self.start_fresh()
         return None
@@ -47,7 +58,7 @@ class RunDir:
     def restore(self, ckpt: Path, opt, sched, scaler) -> dict[str, Any]:
         """Load the optimizer, schedule and loss-scaler state saved with ``ckpt``, drop the
         metrics logged after it, and return the saved trainer state (``step`` etc.)."""
-        state = torch.load(ckpt / "trainer_state.pt", weights_only=False)
+        state = load_state(ckpt)
         opt.load_state_dict(state["optimizer"])
         sched.load_state_dict(state["scheduler"])
         if "scaler" in state:
@@ -55,6 +66,19 @@ class RunDir:
         self.truncate_metrics(state["step"])
         logger.info(f"resumed from {ckpt} at step {state['step']}")
         return state
+
+    def _check_pinned(self, config: BaseModel, pinned: tuple[str, ...]) -> None:
+        path = self.root / "config.yaml"
+        if not path.is_file():
+            return
+        old = parse_yaml(read_text(path, "run config"), f"run config {str(path)!r}") or {}
+        new = config.model_dump(mode="json")
+        for name in pinned:
+            for where, a, b in _differences(name, old.get(name) if isinstance(old, dict) else None,
+                                            new.get(name)):
+                raise ConfigError(f"--resume: field {where} = {b!r} differs from {a!r} in {path}, "
+                                  f"which the checkpoints were trained with; resume with the run's "
+                                  f"own value, or start a new run (another name)")
 
     def start_fresh(self) -> None:
         """A new run in this folder replaces the previous one's metrics, TensorBoard events,
@@ -103,10 +127,14 @@ class RunDir:
         final = self.root / "checkpoints" / f"step-{step}"
         tmp = self.root / "checkpoints" / f".tmp-step-{step}"
         shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
-        model.save_pretrained(tmp)
-        tok.save_pretrained(tmp)
-        torch.save(state, tmp / "trainer_state.pt")
+        try:
+            tmp.mkdir(parents=True)
+            model.save_pretrained(tmp)
+            tok.save_pretrained(tmp)
+            save_state(state, tmp)
+        except BaseException as e:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise _write_error(e, tmp) from None
         shutil.rmtree(final, ignore_errors=True)
         tmp.rename(final)
         for old in self.checkpoints()[:-keep] if keep > 0 else []:
@@ -116,8 +144,12 @@ class RunDir:
     def save_final(self, model, tok) -> Path:
         final, tmp = self.root / "final", self.root / ".tmp-final"
         shutil.rmtree(tmp, ignore_errors=True)
-        model.save_pretrained(tmp)
-        tok.save_pretrained(tmp)
+        try:
+            model.save_pretrained(tmp)
+            tok.save_pretrained(tmp)
+        except BaseException as e:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise _write_error(e, tmp) from None
         shutil.rmtree(final, ignore_errors=True)
         tmp.rename(final)
         return final
@@ -126,3 +158,22 @@ class RunDir:
         if self._tb is not None:
             self._tb.close()
         logger.remove(self._sink)
+
+
+def _write_error(e: BaseException, where: Path) -> BaseException:
+    """An OSError naming ``where`` for a failed checkpoint write (libraries wrap ENOSPC in their
+    own exception types); KeyboardInterrupt and friends pass through unchanged."""
+    if not isinstance(e, Exception) or isinstance(e, OSError):
+        return e
+    free = shutil.disk_usage(where.parent).free
+    if free < 64 << 20:
+        return OSError(errno.ENOSPC, f"No space left on device ({free:,} bytes free)", str(where.parent))
+    return OSError(errno.EIO, f"writing a checkpoint failed: {e}", str(where.parent))
+
+
+def _differences(where: str, a: Any, b: Any) -> list[tuple[str, Any, Any]]:
+    """(dotted field, old, new) for each leaf where ``a`` and ``b`` differ."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return [d for k in sorted(set(a) | set(b), key=str)
+                for d in _differences(f"{where}.{k}", a.get(k), b.get(k))]
+    return [] if a == b else [(where, a, b)]

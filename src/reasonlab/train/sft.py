@@ -28,6 +28,7 @@ from ..data.writer import read_split
 from ..eval.generation import generate, score
 from ..models import ModelConfig, alphabet, build_model, char_tokenizer, count_parameters, load_pretrained
 from ..tasks import Example, task_config
+from ..validation import Seed
 from .data import collate, encode, epoch_order
 from .device import autocast_dtype, grad_scaler, pick_device, seed_all
 from .optim import OptimConfig, build_optimizer
@@ -59,7 +60,7 @@ class DataConfig(_Strict):
 class SFTConfig(_Strict):
     name: str = Field("sft", pattern=r"^[A-Za-z0-9_.-]+$")
     run_dir: str = "runs"
-    seed: int = 0
+    seed: Seed = 0
     data: DataConfig
     model: ModelConfig = ModelConfig()
     batch_size: int = Field(16, ge=1)
@@ -164,7 +165,7 @@ def _train(cfg: SFTConfig, run: RunDir, resume: bool, progress: bool) -> Path:
     device = pick_device(cfg.device)
     splits, source = load_data(cfg.data)
     sets = eval_sets(splits, cfg.data.max_eval)
-    ckpt = run.begin(resume)
+    ckpt = run.begin(resume, cfg, ("seed", "data", "model"))
     seed_all(cfg.seed)
     if ckpt:
         model, tok = load_pretrained(ckpt)

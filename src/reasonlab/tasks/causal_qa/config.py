@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from ...causal.dag import DagConfig
+from ...validation import Seed
 from ..base import Sizes, check_rungs
 
 BINS = ("easy", "medium", "hard")
@@ -82,7 +83,7 @@ class PromptConfig(_Strict):
 
 class CausalQAConfig(_Strict):
     task: Literal["causal_qa"] = "causal_qa"
-    seed: int = Field(0, ge=0)
+    seed: Seed = 0
     family: Literal["discrete", "gaussian"] = "discrete"
     nodes: tuple[int, ...] | PerSplit = Field((5,), description="graph sizes, or per split")
     states: tuple[int, ...] | PerSplit = Field((2, 3), description="cardinalities (discrete), "
