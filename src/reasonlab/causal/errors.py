@@ -8,8 +8,10 @@ it and redraw, while everything else stays a hard error.
 
 from __future__ import annotations
 
+from ..validation import InputError
 
-class CausalError(ValueError):
+
+class CausalError(InputError):
     """Base class for user-facing errors of :mod:`reasonlab.causal`."""
 
 
