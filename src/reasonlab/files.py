@@ -11,8 +11,10 @@ names the file and says what to do.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -22,7 +24,8 @@ from .validation import InputError
 MAX_JSON_DEPTH = 200  # deeper JSON is refused before the parser can hit Python's recursion limit
 
 
-def _umask() -> int:
+def current_umask() -> int:
+    """The process umask (read without changing it for longer than one call)."""
     mask = os.umask(0)
     os.umask(mask)
     return mask
@@ -35,7 +38,7 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
-            os.fchmod(f.fileno(), 0o666 & ~_umask())
+            os.fchmod(f.fileno(), 0o666 & ~current_umask())
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
@@ -128,3 +131,42 @@ def _bad_constant(name: str, what: str) -> Any:
 def read_json(path: str | os.PathLike, what: str = "JSON file") -> Any:
     """The parsed JSON of ``path``, every failure one :class:`InputError`."""
     return parse_json(read_text(path, what), f"{what} {str(path)!r}")
+
+
+def _renameat2_exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one atomic step (Linux renameat2 RENAME_EXCHANGE); False if unsupported."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        fn = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    if fn(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+        return False
+    raise OSError(err, os.strerror(err), str(a), None, str(b))
+
+
+def publish_dir(staging: Path, target: Path) -> None:
+    """Put the complete folder ``staging`` at ``target`` so that a reader, even one racing a
+    kill, sees the old folder or the new one, never a mix: a plain rename when ``target`` is
+    new, an atomic exchange when it exists (the old folder is then removed). Both must be on
+    one file system (make ``staging`` a sibling of ``target``)."""
+    if not target.exists():
+        staging.rename(target)
+        return
+    if not target.is_dir():
+        raise InputError(f"output {str(target)!r} is a file, not a folder; remove it or choose another path")
+    if _renameat2_exchange(staging, target):
+        shutil.rmtree(staging, ignore_errors=True)
+        return
+    old = target.with_name(f".{target.name}.old-{os.getpid()}")  # no exchange: two renames
+    target.rename(old)
+    staging.rename(target)
+    shutil.rmtree(old, ignore_errors=True)

@@ -11,11 +11,18 @@ import math
 import os
 from typing import Annotated
 
-from pydantic import Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 SEED_MAX = 2**63 - 1
 #: A random seed: a non-negative integer below 2**63 (what torch and numpy generators accept).
 Seed = Annotated[int, Field(ge=0, le=SEED_MAX, description="random seed, 0 <= seed < 2**63")]
+
+
+class StrictConfig(BaseModel):
+    """Base of every config section: unknown fields are errors, values are frozen, and floats
+    must be finite (``inf`` and ``nan`` are refused with the field's name)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class InputError(ValueError):

@@ -79,7 +79,8 @@ def test_interrupted_generation_leaves_no_partial_split(config_file, tmp_path, m
 
     monkeypatch.setattr(writer, "_shard", failing)
     assert main(["generate", str(config_file), "-o", str(out)]) == 130  # Ctrl-C: "aborted"
-    assert list(out.iterdir()) == []  # train was complete, but nothing is published
+    assert not out.exists()  # train was complete, but nothing is published
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # staging removed
 
 
 @pytest.mark.parametrize("text, override, needle", [

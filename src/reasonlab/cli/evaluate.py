@@ -10,8 +10,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ..config import ConfigError
-from ..files import atomic_write_text
+from ..config import ConfigError, parse_yaml
+from ..files import atomic_write_text, read_text
 
 console = Console()
 
@@ -44,7 +44,26 @@ def _data(spec: str) -> tuple[list, str]:
     if not (folder / f"{split}.jsonl").is_file():
         raise ConfigError(f"--data {spec!r}: no {folder / (split + '.jsonl')}; give DIR/split, e.g. "
                           "data/n5i/dev")
-    return read_split(folder, split), f"{folder.name}-{split}"
+    examples = read_split(folder, split)
+    if not examples:
+        raise ConfigError(f"--data {spec!r}: {folder / (split + '.jsonl')} holds no examples; give a "
+                          "non-empty split")
+    return examples, f"{folder.name}-{split}"
+
+
+def check_task(run: Path, examples: list) -> None:
+    """A run trained on one task, evaluated on another's data, is refused up front."""
+    config = next((c / "config.yaml" for c in (run, run.parent, run.parent.parent)
+                   if (c / "config.yaml").is_file() and (c / "metrics.jsonl").is_file()), None)
+    if config is None:
+        return
+    data = parse_yaml(read_text(config, "run config"), f"run config {str(config)!r}")
+    task = ((data or {}).get("data") or {}).get("task") if isinstance(data, dict) else None
+    trained = task.get("task") if isinstance(task, dict) else None
+    given = sorted({e.task for e in examples})
+    if trained and given != [trained]:
+        raise ConfigError(f"--data: the examples are {', '.join(given)} but the run {str(run)!r} was "
+                          f"trained on {trained}; evaluate it on {trained} data")
 
 
 def evaluate(
@@ -66,6 +85,7 @@ def evaluate(
 
     examples, default_name = _data(data)
     examples = examples[:limit] if limit else examples
+    check_task(run, examples)
     model, tok = load_pretrained(model_folder(run))
     longest = max(len(tok(e.completion, add_special_tokens=False)["input_ids"]) for e in examples)
     sampled = temperature > 0 or samples > 1
@@ -91,8 +111,6 @@ def evaluate(
 def compare_boolean(model_dir: Path, sequence: str) -> tuple[str, str, list[tuple[str, str, str]]]:
     """(rules' completion, model's completion, [(field, rules, model)]) for one input of the
     run's boolean world."""
-    import yaml
-
     from ..eval.generation import generate
     from ..models import load_pretrained
     from ..tasks import Example
@@ -102,8 +120,9 @@ def compare_boolean(model_dir: Path, sequence: str) -> tuple[str, str, list[tupl
     config = BooleanWorldConfig()
     run_config = model_dir.parent / "config.yaml"
     if run_config.is_file():
-        task = (yaml.safe_load(run_config.read_text()).get("data") or {}).get("task") or {}
-        if task.get("task") == "boolean_world":
+        data = parse_yaml(read_text(run_config, "run config"), f"run config {str(run_config)!r}")
+        task = ((data if isinstance(data, dict) else {}).get("data") or {}).get("task") or {}
+        if isinstance(task, dict) and task.get("task") == "boolean_world":
             config = BooleanWorldConfig.model_validate(task)
     world = resolve_world(config)
     rules = rule_answer(world, sequence)

@@ -30,7 +30,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..config import ConfigError
-from ..files import atomic_write_bytes, atomic_write_text
+from ..files import atomic_write_bytes, atomic_write_text, publish_dir
 from ..tasks import SPLITS, Example
 from .writer import read_split
 
@@ -114,12 +114,24 @@ def _write_hf(splits: dict[str, list[Example]], out: Path, opts: ExportOptions) 
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
         dd.save_to_disk(str(tmp / "ds"))
-        if out.exists():
-            shutil.rmtree(out)
-        (tmp / "ds").replace(out)
+        publish_dir(tmp / "ds", out)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return [out]
+
+
+def _check_bins(splits: dict[str, list[Example]], opts: ExportOptions, folder: Path) -> None:
+    """``--bins`` on a dataset without difficulty bins, or naming bins no example is in, would
+    write empty files: refuse instead."""
+    if opts.bins is None:
+        return
+    found = {e.meta.get("bin") for examples in splits.values() for e in examples} - {None}
+    if not found:
+        raise ConfigError(f"--bins {','.join(opts.bins)}: dataset {str(folder)!r} has no difficulty "
+                          "bins (no example carries meta.bin); export without --bins")
+    if not found & set(opts.bins):
+        raise ConfigError(f"--bins {','.join(opts.bins)}: no example of {str(folder)!r} is in these "
+                          f"bins (it has {', '.join(sorted(found))}); choose among those")
 
 
 EXPORTERS: dict[str, Callable[[dict[str, list[Example]], Path, ExportOptions], list[Path]]] = {
@@ -140,5 +152,7 @@ def export(folder: str | Path, to: str, out: str | Path | None = None,
     if not present:
         raise ConfigError(f"{folder}: no <split>.jsonl files; point at a folder written by "
                           "`reasonlab generate`")
-    splits = {s: select(read_split(folder, s), s, opts) for s in present}
+    loaded = {s: read_split(folder, s) for s in present}
+    _check_bins(loaded, opts, folder)
+    splits = {s: select(examples, s, opts) for s, examples in loaded.items()}
     return EXPORTERS[to](splits, Path(out) if out else folder / "exports" / to, opts)

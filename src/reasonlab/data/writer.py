@@ -1,10 +1,11 @@
 """Writing a generated dataset: splits as JSONL and parquet, per-group files, config and card.
 
 Generation is sharded by group (one causal model = one group) across processes; shards come back
-in order, so the bytes written do not depend on ``workers``. Everything is first written to a
-hidden staging folder inside the output folder and moved into place only when every split is
-complete, so an interrupted run leaves no partial split (a killed one leaves only the hidden
-staging folder, removed by the next run).
+in order, so the bytes written do not depend on ``workers``. A worker that dies (killed, out of
+memory) ends the run with a clear error instead of a hang. Everything is first written to a
+hidden staging folder beside the output folder and published in one step (a rename, or an atomic
+exchange with the previous dataset), so a reader sees the old dataset or the new one, never a
+mix; a killed run leaves only the hidden staging folder, removed by the next run.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import multiprocessing as mp
 import shutil
 import tempfile
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,10 +34,17 @@ from rich.progress import (
 from rich.text import Text
 
 from ..config import to_yaml
+from ..files import current_umask, parse_json, publish_dir, read_text
 from ..tasks import SPLITS, Example, get_task
+from ..validation import InputError
 from .card import write_card
 
 STAGING_PREFIX = ".staging-"
+DATASET_MARKER = "config.yaml"  # a folder holding this is a dataset we may replace
+
+
+class WorkerDied(InputError):
+    """A generation worker process ended without returning its shard."""
 
 
 class RateColumn(ProgressColumn):
@@ -80,19 +90,23 @@ def _run(task_name: str, config_json: str, split: str, n_groups: int, workers: i
     jobs = [(task_name, config_json, split, a, b) for a, b in _shards(n_groups)]
     bar = progress.add_task(f"{split}", total=n_groups)
     if workers <= 1 or len(jobs) <= 1:
-        results: Iterator = map(_shard, jobs)
-        pool = None
-    else:
-        ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
-        pool = ctx.Pool(workers)
-        results = pool.imap(_shard, jobs)
-    try:
-        for job, result in zip(jobs, results, strict=True):
+        for job in jobs:
+            result = _shard(job)
             progress.advance(bar, job[4] - job[3])
             yield result
+        return
+    ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+    pool = ProcessPoolExecutor(min(workers, len(jobs)), mp_context=ctx)
+    try:
+        for job, result in zip(jobs, pool.map(_shard, jobs), strict=True):
+            progress.advance(bar, job[4] - job[3])
+            yield result
+    except BrokenProcessPool:
+        raise WorkerDied(f"a generation worker died (killed, or out of memory) in split {split!r}; "
+                         "nothing was published; run again, with fewer --workers if memory is "
+                         "short") from None
     finally:
-        if pool is not None:
-            pool.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _write_split(shards: Iterator[Shard], staging: Path, split: str) -> pa.Table:
@@ -119,10 +133,12 @@ def generate_dataset(config: Any, out: str | Path, workers: int = 1,
     """Generate every split of ``config`` (a task config) into ``out``; returns counts."""
     task = get_task(config.task)
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    for old in out.glob(f"{STAGING_PREFIX}*"):
+    _check_output(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    prefix = f".{out.name}{STAGING_PREFIX}"
+    for old in [*out.parent.glob(f"{prefix}*"), *out.glob(f"{STAGING_PREFIX}*")]:
         shutil.rmtree(old, ignore_errors=True)
-    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out))
+    staging = Path(tempfile.mkdtemp(prefix=prefix, dir=out.parent))
     progress = progress or Progress(TextColumn("{task.description:>6}"), BarColumn(),
                                     MofNCompleteColumn(), TextColumn("groups"), RateColumn(),
                                     TimeRemainingColumn(), transient=True)
@@ -134,27 +150,52 @@ def generate_dataset(config: Any, out: str | Path, workers: int = 1,
                 shards = _run(task.name, config_json, split, task.groups(config, split), workers,
                               progress)
                 tables[split] = _write_split(shards, staging, split)
-        (staging / "config.yaml").write_text(to_yaml(config), encoding="utf-8")
         write_card(staging, config, tables)
-        _publish(staging, out)
+        (staging / DATASET_MARKER).write_text(to_yaml(config), encoding="utf-8")
+        staging.chmod(0o777 & ~current_umask())
+        publish_dir(staging, out)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return {split: t.num_rows for split, t in tables.items()}
 
 
-def _publish(staging: Path, out: Path) -> None:
-    """Move every staged entry into ``out``, replacing what a previous run left there."""
-    for entry in sorted(staging.iterdir()):
-        target = out / entry.name
-        if target.is_dir() and not target.is_symlink():
-            shutil.rmtree(target)
-        elif target.exists():
-            target.unlink()
-        entry.replace(target)
+def _check_output(out: Path) -> None:
+    """``out`` must be new, empty, or a dataset written before (which it replaces whole)."""
+    if out.exists() and not out.is_dir():
+        raise InputError(f"output {str(out)!r} is a file, not a folder; remove it or choose another path")
+    if (out.is_dir() and not (out / DATASET_MARKER).is_file()
+            and any(p for p in out.iterdir() if not p.name.startswith(STAGING_PREFIX))):
+        raise InputError(f"output folder {str(out)!r} holds files that are not a reasonlab dataset; "
+                             "choose a new or empty folder")
+
+
+_TEXT_FIELDS = ("id", "task", "split", "prompt", "answer", "completion")
 
 
 def read_split(folder: str | Path, split: str) -> list[Example]:
-    """The examples of ``folder/split.jsonl``."""
-    path = Path(folder) / f"{split}.jsonl"
-    with open(path, encoding="utf-8") as f:
-        return [Example.from_dict(json.loads(line)) for line in f if line.strip()]
+    """The examples of ``folder/split.jsonl``; a missing or malformed file is one clear error."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError(f"dataset folder {str(folder)!r} does not exist; write one with `reasonlab "
+                         "generate`")
+    path = folder / f"{split}.jsonl"
+    if not path.is_file():
+        raise InputError(f"dataset folder {str(folder)!r} has no {split}.jsonl; is it a dataset "
+                         "written by `reasonlab generate`?")
+    lines = read_text(path, "dataset split").splitlines()
+    return [_example(line, f"{path}:{i}") for i, line in enumerate(lines, 1) if line.strip()]
+
+
+def _example(line: str, where: str) -> Example:
+    row = parse_json(line, f"dataset row {where}")
+    if not isinstance(row, dict):
+        raise InputError(f"dataset row {where} is a {type(row).__name__}, not an object; regenerate "
+                         "the dataset")
+    for name in _TEXT_FIELDS:
+        if not isinstance(row.get(name), str):
+            raise InputError(f"dataset row {where}: field {name} = {row.get(name)!r:.60} is not a "
+                             "string; regenerate the dataset")
+    if not isinstance(row.get("system", ""), str) or not isinstance(row.get("meta", {}), dict):
+        raise InputError(f"dataset row {where}: system must be a string and meta an object; "
+                         "regenerate the dataset")
+    return Example.from_dict(row)

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 import torch
 
+from ..config import ConfigError
+from ..models import context_length
 from ..rewards import Score
 from ..tasks import Example, get_task
 from ..train.data import left_pad
@@ -26,11 +28,17 @@ def generate(model, tok, examples: Sequence[Example], max_new_tokens: int, batch
              n: int = 1, device: str | torch.device = "cpu") -> list[list[str]]:
     """``n`` completions per example (texts without special tokens)."""
     model.eval()
+    context = context_length(model)
     out: list[list[str]] = []
     for start in range(0, len(examples), batch_size):
         chunk = examples[start : start + batch_size]
         ids, mask = left_pad(tok, chunk)
         width = ids.shape[1]
+        if context and width + max_new_tokens > context:
+            raise ConfigError(f"a prompt of {examples[start].task!r} has {width} tokens, and with "
+                              f"{max_new_tokens} new tokens that passes the model's context of "
+                              f"{context}; is the model trained for this data? (else lower "
+                              "max_new_tokens or use a model with a longer context)")
         kwargs = {"do_sample": do_sample, "num_return_sequences": n}
         if do_sample:
             kwargs |= {"temperature": temperature, "top_p": top_p}

@@ -1,7 +1,14 @@
 """Models and tokenizers: tiny causal LMs from config, local checkpoints, char tokenizers."""
 
-from .factory import ARCHS, ModelConfig, build_model, count_parameters, load_pretrained
+from .factory import (
+    ARCHS,
+    ModelConfig,
+    build_model,
+    context_length,
+    count_parameters,
+    load_pretrained,
+)
 from .tokenizer import alphabet, char_tokenizer
 
 __all__ = ["ARCHS", "ModelConfig", "alphabet", "build_model", "char_tokenizer",
-           "count_parameters", "load_pretrained"]
+           "context_length", "count_parameters", "load_pretrained"]

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from transformers import (
     AutoModelForCausalLM,
     AutoTokenizer,
@@ -27,14 +27,13 @@ from transformers import (
 from transformers.utils import logging as hf_logging
 
 from ..config import ConfigError
+from ..validation import StrictConfig
 
 hf_logging.disable_progress_bar()  # our own progress bars and logs say what happens
 
 
-class ModelConfig(BaseModel):
+class ModelConfig(StrictConfig):
     """A tiny model from scratch (``arch`` and sizes) or a local checkpoint (``path``)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     arch: Literal["gpt2", "llama"] = "gpt2"
     path: str | None = Field(None, description="a local Hugging Face checkpoint folder")
@@ -89,6 +88,12 @@ def load_pretrained(path: str | Path) -> tuple[PreTrainedModel, PreTrainedTokeni
     tok = AutoTokenizer.from_pretrained(path, local_files_only=True)
     model = AutoModelForCausalLM.from_pretrained(path, local_files_only=True)
     return model, tok
+
+
+def context_length(model: PreTrainedModel) -> int | None:
+    """The model's position limit (``n_positions`` or ``max_position_embeddings``), if it has one."""
+    return (getattr(model.config, "n_positions", None)
+            or getattr(model.config, "max_position_embeddings", None))
 
 
 def count_parameters(model: PreTrainedModel) -> tuple[int, int]:

@@ -18,18 +18,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from ..rewards.score import Score
+from ..validation import StrictConfig
 
 SPLITS = ("train", "dev", "test")
 _SPLIT_CODE = {name: i for i, name in enumerate(SPLITS)}
 
 
-class Sizes(BaseModel):
+class Sizes(StrictConfig):
     """A count per split."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     train: int = Field(ge=0)
     dev: int = Field(ge=0)

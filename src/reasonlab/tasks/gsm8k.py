@@ -16,11 +16,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from ..config import ConfigError
 from ..rewards.final_answer import FINAL_ANSWER_REWARDS, final_answer, score_final_number
-from ..validation import Seed
+from ..validation import Seed, StrictConfig
 from . import register
 from .base import Example, Score, Task
 
@@ -29,9 +29,7 @@ GROUP = 1000  # lines per generation group
 INSTRUCTION = "Solve this step by step. Write your final numerical answer after #### on a new line."
 
 
-class GSM8KConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class GSM8KConfig(StrictConfig):
     task: Literal["gsm8k"] = NAME
     path: str = Field(description="a folder with train.jsonl/test.jsonl, or one .jsonl file")
     question_field: str = "question"

@@ -13,12 +13,12 @@ from collections.abc import Callable
 from typing import Literal
 
 import torch
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from ..validation import StrictConfig
 
 
-class OptimConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class OptimConfig(StrictConfig):
     lr: float = Field(5e-4, ge=0, description="0 gives a no-update control run")
     weight_decay: float = Field(0.0, ge=0)
     betas: tuple[float, float] = (0.9, 0.999)

@@ -10,16 +10,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from ..objectives import ADVANTAGES, AGGREGATIONS, KL_ESTIMATORS, POLICY_LOSSES
-from ..validation import Seed
+from ..validation import Seed, StrictConfig
 from .optim import OptimConfig
 from .sft import DataConfig
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 def _known(registry: dict, what: str):
@@ -30,7 +26,7 @@ def _known(registry: dict, what: str):
     return check
 
 
-class RolloutConfig(_Strict):
+class RolloutConfig(StrictConfig):
     prompts_per_step: int = Field(8, ge=1, description="prompts (groups) per rollout batch")
     n: int = Field(8, ge=1, description="rollouts per prompt (group size G)")
     temperature: float = Field(1.0, gt=0)
@@ -38,7 +34,7 @@ class RolloutConfig(_Strict):
     max_new_tokens: int = Field(32, ge=1)
 
 
-class AlgorithmConfig(_Strict):
+class AlgorithmConfig(StrictConfig):
     advantage: str = "grpo"
     std_ddof: int = Field(1, ge=0, le=1, description="GRPO std: 1 (verl, TRL) or 0 (population)")
     std_eps: float = Field(1e-6, ge=0, description="GRPO std epsilon: 1e-6 verl, 1e-4 TRL")
@@ -69,7 +65,7 @@ class AlgorithmConfig(_Strict):
     _kl = field_validator("kl_estimator")(_known(KL_ESTIMATORS, "KL estimator"))
 
 
-class FilterConfig(_Strict):
+class FilterConfig(StrictConfig):
     dynamic_sampling: bool = Field(False, description="DAPO: drop groups whose rewards are all "
                                    "equal and refill the batch with fresh prompts")
     max_refills: int = Field(4, ge=0, description="extra rollout rounds to refill a batch")
@@ -81,7 +77,7 @@ class FilterConfig(_Strict):
     overlong_factor: float = Field(1.0, ge=0)
 
 
-class RLConfig(_Strict):
+class RLConfig(StrictConfig):
     name: str = Field("rl", pattern=r"^[A-Za-z0-9_.-]+$")
     run_dir: str = "runs"
     seed: Seed = 0

@@ -20,26 +20,30 @@ from typing import Any, Literal
 import numpy as np
 import torch
 from loguru import logger
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from ..config import ConfigError, to_yaml
 from ..data.writer import read_split
 from ..eval.generation import generate, score
-from ..models import ModelConfig, alphabet, build_model, char_tokenizer, count_parameters, load_pretrained
+from ..models import (
+    ModelConfig,
+    alphabet,
+    build_model,
+    char_tokenizer,
+    context_length,
+    count_parameters,
+    load_pretrained,
+)
 from ..tasks import Example, task_config
-from ..validation import Seed
+from ..validation import Seed, StrictConfig
 from .data import collate, encode, epoch_order
 from .device import autocast_dtype, grad_scaler, pick_device, seed_all
 from .optim import OptimConfig, build_optimizer
 from .rundir import RunDir
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class DataConfig(_Strict):
+class DataConfig(StrictConfig):
     """A dataset folder written by ``reasonlab generate``, or a task config generated in memory."""
 
     path: str | None = None
@@ -57,7 +61,7 @@ class DataConfig(_Strict):
         return self
 
 
-class SFTConfig(_Strict):
+class SFTConfig(StrictConfig):
     name: str = Field("sft", pattern=r"^[A-Za-z0-9_.-]+$")
     run_dir: str = "runs"
     seed: Seed = 0
@@ -178,8 +182,7 @@ def _train(cfg: SFTConfig, run: RunDir, resume: bool, progress: bool) -> Path:
     run.write_config(to_yaml(cfg))
     train = [encode(tok, e) for e in splits["train"]]
     longest = max(len(e.ids) for e in train)
-    limit = (getattr(model.config, "n_positions", None)
-             or getattr(model.config, "max_position_embeddings", None))
+    limit = context_length(model)
     if limit and longest > limit:
         raise ConfigError(f"field model.n_positions = {limit}: the longest training example has "
                           f"{longest} tokens; raise it")

@@ -10,20 +10,17 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from ...causal.dag import DagConfig
-from ...validation import Seed
+from ...validation import Seed, StrictConfig
 from ..base import Sizes, check_rungs
+from ..templates import placeholders
 
 BINS = ("easy", "medium", "hard")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class PerSplit(_Strict):
+class PerSplit(StrictConfig):
     """A list of values per split (e.g. train on 10-node graphs, test on 15-node ones)."""
 
     train: tuple[int, ...] = Field(min_length=1)
@@ -34,7 +31,7 @@ class PerSplit(_Strict):
         return tuple(dict.fromkeys(self.train + self.dev + self.test))
 
 
-class GraphConfig(_Strict):
+class GraphConfig(StrictConfig):
     """DAG shape (see :class:`reasonlab.causal.DagConfig`); ``nodes`` is set per subset."""
 
     roots: tuple[int, int] | None = None
@@ -48,13 +45,13 @@ class GraphConfig(_Strict):
                          name_prefix=prefix, shuffle_names=True)
 
 
-class GaussianParams(_Strict):
+class GaussianParams(StrictConfig):
     weight_range: tuple[float, float] = (0.3, 1.0)
     intercept_range: tuple[float, float] = (-2.0, 2.0)
     sigma_range: tuple[float, float] = (0.5, 1.5)
 
 
-class Filters(_Strict):
+class Filters(StrictConfig):
     """Which sampled questions are kept."""
 
     intervention_matters: bool = Field(True, description="an intervened node has a directed "
@@ -69,7 +66,10 @@ class Filters(_Strict):
                               "n_questions_per_model gives all it has (else: error)")
 
 
-class PromptConfig(_Strict):
+PROMPT_FIELDS = ("var_names", "values", "graph", "cpts", "question", "size", "answer_format")
+
+
+class PromptConfig(StrictConfig):
     """Prompt variant and options; ``system``/``user`` override the variant's templates
     (placeholders: {var_names} {values} {graph} {cpts} {question} {size} {answer_format})."""
 
@@ -80,8 +80,15 @@ class PromptConfig(_Strict):
                                "them in topological order, which leaks a topological sort)")
     names: Literal["v", "story"] = Field("v", description="v0, v1, ... or story nouns")
 
+    @field_validator("system", "user")
+    @classmethod
+    def _placeholders(cls, v: str | None) -> str | None:
+        if v is not None:
+            placeholders(v, PROMPT_FIELDS)
+        return v
 
-class CausalQAConfig(_Strict):
+
+class CausalQAConfig(StrictConfig):
     task: Literal["causal_qa"] = "causal_qa"
     seed: Seed = 0
     family: Literal["discrete", "gaussian"] = "discrete"

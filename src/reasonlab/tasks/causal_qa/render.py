@@ -16,6 +16,7 @@ import numpy as np
 
 from ...causal import DiscreteSCM, GaussianSCM, Query
 from ...causal.discrete import round_distribution
+from ..templates import fill
 from .questions import Question
 
 _ANSWER_FORMATS = {
@@ -165,5 +166,5 @@ def render(template: dict[str, str], model_fields: dict[str, str], question: Que
     """``(system, user)`` text of one example (``model_fields`` from :func:`describe_model`)."""
     fields = dict(model_fields)
     fields["question"] = question_text(question.query, question.other)
-    fields["answer_format"] = _ANSWER_FORMATS[fmt].format(target=question.query.target, d=d)
-    return template["system"].format(**fields), template["user"].format(**fields)
+    fields["answer_format"] = fill(_ANSWER_FORMATS[fmt], {"target": question.query.target, "d": str(d)})
+    return fill(template["system"], fields), fill(template["user"], fields)
