@@ -11,11 +11,17 @@ import math
 import os
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 SEED_MAX = 2**63 - 1
 #: A random seed: a non-negative integer below 2**63 (what torch and numpy generators accept).
-Seed = Annotated[int, Field(ge=0, le=SEED_MAX, description="random seed, 0 <= seed < 2**63")]
+def _seed_range(seed: int) -> int:
+    if not 0 <= seed <= SEED_MAX:
+        raise ValueError("a seed is an integer from 0 to 2**63-1")
+    return seed
+
+
+Seed = Annotated[int, AfterValidator(_seed_range), Field(description="random seed, 0 <= seed < 2**63")]
 
 
 class StrictConfig(BaseModel):

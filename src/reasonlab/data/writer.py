@@ -154,6 +154,10 @@ def generate_dataset(config: Any, out: str | Path, workers: int = 1,
         (staging / DATASET_MARKER).write_text(to_yaml(config), encoding="utf-8")
         staging.chmod(0o777 & ~current_umask())
         publish_dir(staging, out)
+    except OSError as e:
+        if e.filename is None:  # pyarrow and friends say ENOSPC without the path
+            raise OSError(e.errno, e.strerror or str(e), str(out)) from None
+        raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return {split: t.num_rows for split, t in tables.items()}
