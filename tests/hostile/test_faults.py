@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from helpers.hostile import assert_refused, cli
 
 CONFIG = """\
