@@ -17,7 +17,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .files import read_text
-from .validation import InputError, describe
+from .validation import InputError, describe, show_value
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -52,11 +52,32 @@ def read_yaml(path: str | Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]
 def parse_yaml(text: str, what: str) -> Any:
     """``yaml.safe_load`` with one clear error for invalid or too deeply nested YAML."""
     try:
-        return yaml.safe_load(text)
+        data = yaml.safe_load(text)
     except yaml.YAMLError as e:
         raise ConfigError(f"{what} is not valid YAML: {' '.join(str(e).split())}") from None
     except RecursionError:
         raise ConfigError(f"{what} nests too deeply to read; flatten it") from None
+    _check_size(data, what)
+    return data
+
+
+MAX_NODES = 1_000_000  # values in one config, counting each use of a YAML alias again
+
+
+def _check_size(data: Any, what: str) -> None:
+    """Refuse structures that expand past :data:`MAX_NODES` (YAML aliases of aliases can make a
+    few lines mean billions of values) or nest past 100 levels."""
+    stack, seen = [(data, 0)], 0
+    while stack:
+        node, depth = stack.pop()
+        seen += 1
+        if seen > MAX_NODES:
+            raise ConfigError(f"{what} expands to more than {MAX_NODES:,} values (aliases of aliases?); "
+                              "write it out plainly")
+        if depth > 100:
+            raise ConfigError(f"{what} nests deeper than 100 levels; flatten it")
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        stack.extend((child, depth + 1) for child in children)
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -74,8 +95,10 @@ def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any
         if not sep or not key or any(not part for part in key.split(".")):
             raise ConfigError(f"override {item!r} must look like field.sub=value, e.g. seed=7")
         try:
-            value = yaml.safe_load(raw) if raw.strip() else raw
-        except yaml.YAMLError:
+            value = parse_yaml(raw, f"override {show_value(item)}") if raw.strip() else raw
+        except ConfigError as e:
+            if "not valid YAML" not in str(e):
+                raise
             value = raw
         node = out
         *parents, last = key.split(".")

@@ -315,3 +315,46 @@ def test_read_json_refuses_nan_and_duplicates(tmp_path):
         (tmp_path / "x.json").write_text(text)
         with pytest.raises(InputError, match=needle):
             read_json(tmp_path / "x.json")
+
+
+@pytest.mark.parametrize("args, needles", [
+    (["export", "x", "--to", "trl", "--seed", "-1"], ("--seed",)),
+    (["demo", "--seed", str(2**63)], ("--seed",)),
+    (["generate"], ("Missing argument",)),
+    (["generate", "c.yaml", "--bogus"], ("--bogus",)),
+    (["generate", "c.yaml", "--workers", "0"], ("--workers",)),
+    (["eval", "x", "--data", "y", "--top-p", "2"], ("--top-p",)),
+])
+def test_usage_errors_are_one_line(capsys, args, needles):
+    assert_refused(_in_process(capsys, *args), *needles, "--help")
+
+
+def test_yaml_aliases_that_expand_are_refused(tmp_path, capsys):
+    text = "a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\n"
+    for prev, name in zip("abcde", "bcdef", strict=True):
+        text += f"{name}: &{name} [{', '.join(['*' + prev] * 10)}]\n"
+    cfg = _write(tmp_path, "laugh.yaml", text)
+    assert_refused(_in_process(capsys, "generate", str(cfg)), "expands to more than")
+
+
+def test_a_deeply_nested_override(tmp_path, capsys):
+    cfg = _write(tmp_path, "c.yaml", CAUSAL)
+    deep = "[" * 3000 + "]" * 3000
+    message = assert_refused(_in_process(capsys, "generate", str(cfg), f"seed={deep}"), "nests")
+    assert len(message) < 300
+
+
+def test_generate_into_a_read_only_folder(tmp_path):
+    import subprocess
+
+    cfg = _write(tmp_path, "c.yaml", CAUSAL)
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", str(ro)],
+                      capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a read-only tmpfs here (needs root)")
+    try:
+        assert_refused(cli("generate", str(cfg), "-o", str(ro / "ds")), "read-only", str(ro))
+        assert list(ro.iterdir()) == []
+    finally:
+        subprocess.run(["umount", str(ro)], check=True)

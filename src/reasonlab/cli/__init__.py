@@ -51,8 +51,11 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(os_message(e))
     except Exception as e:
         # usage errors of click or of typer's vendored click: both carry show() and exit_code
-        if hasattr(e, "show") and hasattr(e, "exit_code"):
-            e.show()
+        if hasattr(e, "format_message") and hasattr(e, "exit_code"):
+            ctx = getattr(e, "ctx", None)
+            hint = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
+            err_console.print(f"[red]error:[/red] {escape(e.format_message())}{escape(hint)}",
+                              highlight=False, soft_wrap=True)
             return int(e.exit_code)
         raise
     return result if isinstance(result, int) else 0

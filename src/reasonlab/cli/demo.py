@@ -29,6 +29,7 @@ from ..causal import (
     sample_model,
 )
 from ..causal.metrics import query_metrics
+from ..validation import SEED_MAX
 from .causal import print_model
 
 CONFIGS = Path(__file__).parents[3] / "configs" / "rl"
@@ -125,7 +126,7 @@ def _gaussian_part(seed: int, nodes: int, samples: int) -> None:
 
 
 def demo(
-    seed: Annotated[int, typer.Option(help="seed of the example models")] = 7,
+    seed: Annotated[int, typer.Option(min=0, max=SEED_MAX, help="seed of the example models")] = 7,
     nodes: Annotated[int, typer.Option(help="variables per model")] = 6,
     samples: Annotated[int, typer.Option(help="Monte Carlo samples per query")] = 400_000,
     train: Annotated[bool, typer.Option(help="also run SFT then GRPO on the boolean world")] = True,

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from ..data.exports import EXPORTERS, ExportOptions, export
+from ..validation import SEED_MAX
 
 
 def export_cmd(
@@ -18,7 +19,7 @@ def export_cmd(
     bins: Annotated[str | None, typer.Option(help="keep these difficulty bins, e.g. easy,medium")] = None,
     first: Annotated[int | None, typer.Option(
         min=0, help="N examples per split, after a seeded shuffle")] = None,
-    seed: Annotated[int, typer.Option(help="shuffle seed for --first")] = 0,
+    seed: Annotated[int, typer.Option(min=0, max=SEED_MAX, help="shuffle seed for --first")] = 0,
     conversational: Annotated[bool, typer.Option(help="trl: chat-message prompt/completion")] = False,
 ) -> None:
     """Export a generated dataset (VeRL parquet, TRL, RL2-style chat JSONL, HF datasets)."""
