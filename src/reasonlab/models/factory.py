@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
+from safetensors import SafetensorError
 from transformers import (
     AutoModelForCausalLM,
     AutoTokenizer,
@@ -85,8 +86,16 @@ def load_pretrained(path: str | Path) -> tuple[PreTrainedModel, PreTrainedTokeni
     if not (path / "config.json").is_file():
         raise ConfigError(f"{path}: not a model folder (no config.json); give a run's final/ or "
                           "checkpoints/step-N/ folder, or a local Hugging Face checkpoint")
-    tok = AutoTokenizer.from_pretrained(path, local_files_only=True)
-    model = AutoModelForCausalLM.from_pretrained(path, local_files_only=True)
+    if not any(path.glob("*.safetensors")) and any(path.glob("*.bin")):
+        raise ConfigError(f"{path}: the weights are pickle files (*.bin), which reasonlab does not load "
+                          "(unpickling can run code); convert them to safetensors (save_pretrained "
+                          "with safe_serialization=True) and try again")
+    try:
+        tok = AutoTokenizer.from_pretrained(path, local_files_only=True)
+        model = AutoModelForCausalLM.from_pretrained(path, local_files_only=True, use_safetensors=True)
+    except (OSError, ValueError, KeyError, TypeError, SafetensorError) as e:
+        raise ConfigError(f"{path}: cannot load the model or tokenizer ({' '.join(str(e).split())[:300]}); "
+                          "give a folder written by save_pretrained") from None
     return model, tok
 
 

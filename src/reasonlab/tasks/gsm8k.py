@@ -11,7 +11,6 @@ dataset's answer text (reasoning, then ``#### <number>``), the canonical answer
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -19,8 +18,9 @@ from typing import Literal
 from pydantic import Field
 
 from ..config import ConfigError
+from ..files import parse_json, read_text
 from ..rewards.final_answer import FINAL_ANSWER_REWARDS, final_answer, score_final_number
-from ..validation import Seed, StrictConfig
+from ..validation import InputError, Seed, StrictConfig
 from . import register
 from .base import Example, Score, Task
 
@@ -51,13 +51,13 @@ def _file(config: GSM8KConfig, split: str) -> Path | None:
 @lru_cache(maxsize=8)
 def _rows(path: str, question: str, answer: str) -> tuple[tuple[str, str], ...]:
     out = []
-    for i, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+    for i, line in enumerate(read_text(path, "GSM8K file").splitlines(), 1):
         if not line.strip():
             continue
         try:
-            row = json.loads(line)
+            row = parse_json(line, f"{path}, line {i}")
             out.append((str(row[question]), str(row[answer])))
-        except (json.JSONDecodeError, KeyError, TypeError) as e:
+        except (InputError, KeyError, TypeError) as e:
             raise ConfigError(f"{path}, line {i}: not a JSON object with fields {question!r} and "
                               f"{answer!r} ({e}); fix the line or set question_field/answer_field") from None
     return tuple(out)
