@@ -365,16 +365,15 @@ def test_generate_into_a_read_only_folder(tmp_path):
     (lambda m: (m / "config.json").write_text('{"model_type": "nonsense"}'), "cannot load"),
     (lambda m: ((m / "model.safetensors").unlink(), (m / "pytorch_model.bin").write_bytes(b"x")), "pickle"),
     (lambda m: (m / "model.safetensors").write_bytes(b"\x00" * 100), "cannot load"),
-    (lambda m: (m / "config.json").unlink(), "nor a model folder"),
+    (lambda m: (m / "config.json").unlink(), "no config.json"),
 ])
 def test_damaged_model_folders(tmp_path, tiny_run, damage, needle):
     import shutil
 
+    from reasonlab.models import load_pretrained
+
     model = tmp_path / "model"
     shutil.copytree(tiny_run / "final", model)
     damage(model)
-    (tmp_path / "d").mkdir()
-    (tmp_path / "d" / "dev.jsonl").write_text(json.dumps({
-        "id": "a", "task": "boolean_world", "split": "dev", "prompt": "1,0,1,0,1", "answer": "x",
-        "completion": "x"}) + "\n")
-    assert_refused(cli("eval", str(model), "--data", str(tmp_path / "d" / "dev")), needle)
+    with pytest.raises(ConfigError, match=needle):
+        load_pretrained(model)
