@@ -58,6 +58,7 @@ LIMITS: dict[str, int] = {
     "factor_cells": 50_000_000,     # entries of one intermediate factor during elimination
     "twin_cells": 50_000_000,       # entries of a counterfactual (twin-network) table
     "enumeration": 2**22,           # assignments a boolean world enumerates (2 ** bits)
+    "model_parameters": 2_000_000_000,  # a model built from sizes (fp32 + AdamW: 16 bytes each)
 }
 
 

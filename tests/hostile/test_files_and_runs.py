@@ -377,3 +377,12 @@ def test_damaged_model_folders(tmp_path, tiny_run, damage, needle):
     damage(model)
     with pytest.raises(ConfigError, match=needle):
         load_pretrained(model)
+
+
+def test_a_model_too_large_to_build_is_refused_up_front(tmp_path, capsys, monkeypatch):
+    cfg = _write(tmp_path, "sft.yaml", SFT)
+    args = ("train", "sft", str(cfg), f"run_dir={tmp_path / 'runs'}", "model.n_embd=100000",
+            "model.n_head=4")
+    assert_refused(_in_process(capsys, *args), "120,007,800,000", "REASONLAB_LIMIT_MODEL_PARAMETERS")
+    monkeypatch.setenv("REASONLAB_LIMIT_MODEL_PARAMETERS", "lots")
+    assert_refused(_in_process(capsys, *args), "REASONLAB_LIMIT_MODEL_PARAMETERS", "whole number")

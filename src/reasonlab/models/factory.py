@@ -28,7 +28,7 @@ from transformers import (
 from transformers.utils import logging as hf_logging
 
 from ..config import ConfigError
-from ..validation import StrictConfig
+from ..validation import StrictConfig, check_limit
 
 hf_logging.disable_progress_bar()  # our own progress bars and logs say what happens
 
@@ -76,7 +76,15 @@ def build_model(cfg: ModelConfig, tok: PreTrainedTokenizerBase) -> PreTrainedMod
     if cfg.n_embd % cfg.n_head:
         raise ConfigError(f"field model.n_embd = {cfg.n_embd} must be divisible by "
                           f"model.n_head = {cfg.n_head}")
+    check_limit("model_parameters", f"model {cfg.arch} n_embd={cfg.n_embd} n_layer={cfg.n_layer} "
+                f"n_positions={cfg.n_positions} would have about this many parameters",
+                estimated_parameters(cfg, len(tok)), "use smaller model sizes")
     return ARCHS[cfg.arch](cfg, tok)
+
+
+def estimated_parameters(cfg: ModelConfig, vocab: int) -> int:
+    """About the parameter count of a tiny model (12 d^2 per block, embeddings, positions)."""
+    return 12 * cfg.n_layer * cfg.n_embd**2 + (vocab + cfg.n_positions) * cfg.n_embd
 
 
 def load_pretrained(path: str | Path) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
