@@ -130,6 +130,20 @@ def test_any_structure_as_a_task_config_is_a_config_error(tmp_path, value):
             task_config(data if isinstance(data, dict) else {"task": data}, source="fuzz")
 
 
+@settings(max_examples=100, deadline=None)
+@given(_json, st.sampled_from(["data", "model", "optim", "algorithm", "rollout", "seed", "name"]))
+def test_any_structure_in_a_training_config_is_a_config_error(value, key):
+    from reasonlab.config import validate
+    from reasonlab.train.rl_config import RLConfig
+    from reasonlab.train.sft import SFTConfig
+
+    base = {"data": {"task": {"task": "boolean_world"}}, "init": "x"}
+    for model in (SFTConfig, RLConfig):
+        with contextlib.suppress(InputError):
+            validate(model, {**base, key: value} if model is RLConfig else
+                     {k: v for k, v in {**base, key: value}.items() if k != "init"})
+
+
 # ---------------------------------------------------------------- run folders: no pickle
 class _Boom:
     def __reduce__(self):
