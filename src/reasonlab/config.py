@@ -16,8 +16,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from .files import read_text
-from .validation import InputError, describe, show_value
+from .validation import InputError, describe, read_text, show_value
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -52,13 +51,39 @@ def read_yaml(path: str | Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]
 def parse_yaml(text: str, what: str) -> Any:
     """``yaml.safe_load`` with one clear error for invalid or too deeply nested YAML."""
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_UniqueKeyLoader)
+    except _DuplicateKey as e:
+        raise ConfigError(f"{what}: the key {show_value(e.key)} is given twice (line {e.line}); "
+                          "keep one") from None
     except yaml.YAMLError as e:
         raise ConfigError(f"{what} is not valid YAML: {' '.join(str(e).split())}") from None
     except RecursionError:
         raise ConfigError(f"{what} nests too deeply to read; flatten it") from None
+    except ValueError as e:  # e.g. an integer of 4,300+ digits, which int() refuses
+        raise ConfigError(f"{what} cannot be read: {show_value(str(e))}") from None
     _check_size(data, what)
     return data
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key: object, line: int) -> None:
+        super().__init__(key, line)
+        self.key, self.line = key, line
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that refuses a mapping key given twice (plain YAML keeps the last)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen = set()
+        for key_node, _ in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
+                key = self.construct_object(key_node, deep=deep)
+                if isinstance(key, (str, int, float, bool)) or key is None:
+                    if key in seen:
+                        raise _DuplicateKey(key, key_node.start_mark.line + 1)
+                    seen.add(key)
+        return super().construct_mapping(node, deep=deep)
 
 
 MAX_NODES = 1_000_000  # values in one config, counting each use of a YAML alias again

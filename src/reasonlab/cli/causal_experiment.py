@@ -23,26 +23,30 @@ import tempfile
 from pathlib import Path
 
 from loguru import logger
+from pydantic import ValidationError
 
-from ..config import ConfigError
 from ..tasks import get_task
 from ..tasks.boolean_world import BooleanWorldConfig, resolve_world
 from ..tasks.boolean_world.task import rule_answer, seed_format
+from ..validation import InputError, check_seed, describe
+from . import os_message
 
 SPLIT_FILES = {"train": "train.jsonl", "dev": "valid.jsonl", "test": "test.jsonl"}
 MODEL_DIR = Path("out/tiny-gpt2-causal/final")
 
 
-def _logging(log_dir: Path) -> None:
+def _logging(log_dir: Path) -> int:
+    """Add this run's log file (in ``log_dir``); returns the loguru handler id."""
     log_dir.mkdir(parents=True, exist_ok=True)
-    logger.add(log_dir / "causal_experiment_{time}.log", rotation="100 MB", retention="10 days",
-               level="DEBUG")
+    return logger.add(log_dir / "causal_experiment_{time}.log", rotation="100 MB", retention="10 days",
+                      level="DEBUG")
 
 
 def generate(omit: str, out: Path, seed: int) -> dict[str, Path]:
     """The seed's three files, written to a staging folder and moved into place together."""
     config = BooleanWorldConfig(seed=seed, omit=omit)
     task = get_task("boolean_world")
+    task.groups(config, "train")  # checks the omitted inputs before any folder is made
     out.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
     written = {}
@@ -78,43 +82,68 @@ def train(dataset: Path, seed: int) -> Path:
     return train_sft(cfg)
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="causal-experiment", description=__doc__.splitlines()[0])
     ap.add_argument("--generate", action="store_true", help="write dataset/{train,valid,test}.jsonl")
     ap.add_argument("-o", "--omit", default="", help="inputs kept out of train/valid, ';'-separated")
     ap.add_argument("--dataset-dir", type=Path, default=Path("dataset"))
-    ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--seed", type=int, default=42, help="random seed, 0 <= seed < 2**63")
     ap.add_argument("--train", action="store_true", help="train the tiny GPT-2 on dataset/")
     ap.add_argument("--test", metavar="SEQUENCE", help="answer for an input, e.g. '1,0,1,0,1'")
     ap.add_argument("--log-dir", type=Path, default=Path("logs"))
+    return ap
+
+
+def _fail(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the flags given; user errors (a bad flag value, input, file or folder) are one
+    ``error: ...`` line on stderr and exit status 2, never a traceback."""
+    ap = _parser()
     args = ap.parse_args(argv)
-    if not (args.generate or args.train or args.test):
+    if not (args.generate or args.train or args.test is not None):
         ap.print_help()
         return 2
-    _logging(args.log_dir)
+    handler = None
     try:
-        if args.generate:
-            for split, path in generate(args.omit, args.dataset_dir, args.seed).items():
-                n = sum(1 for _ in path.open(encoding="utf-8"))
-                print(f"wrote {path} ({n} {split} examples)")
-            if args.omit:
-                print(f"held out of train/valid (first in test): {args.omit}")
-        if args.train:
-            root = train(args.dataset_dir, args.seed)
-            print(f"trained: {root / 'final'}/")
-        if args.test:
-            manual_test(args.test)  # validates the input
-            if not (MODEL_DIR / "config.json").is_file():
-                print(f"error: no trained model in {MODEL_DIR}/; run causal-experiment --train first",
-                      file=sys.stderr)
-                return 2
-            from .evaluate import compare_boolean, print_comparison
+        check_seed(args.seed, "--seed")
+        handler = _logging(args.log_dir)
+        return _run(args)
+    except InputError as e:
+        return _fail(str(e))
+    except ValidationError as e:
+        return _fail(describe(e, "option"))
+    except OSError as e:
+        return _fail(os_message(e))
+    except KeyboardInterrupt:
+        print("aborted", file=sys.stderr)
+        return 130
+    finally:
+        if handler is not None:
+            logger.remove(handler)
 
-            rules, said, fields = compare_boolean(MODEL_DIR, args.test)
-            print_comparison(args.test, rules, said, fields)
-    except ConfigError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+
+def _run(args: argparse.Namespace) -> int:
+    if args.generate:
+        for split, path in generate(args.omit, args.dataset_dir, args.seed).items():
+            n = sum(1 for _ in path.open(encoding="utf-8"))
+            print(f"wrote {path} ({n} {split} examples)")
+        if args.omit:
+            print(f"held out of train/valid (first in test): {args.omit}")
+    if args.train:
+        root = train(args.dataset_dir, args.seed)
+        print(f"trained: {root / 'final'}/")
+    if args.test is not None:
+        manual_test(args.test)  # validates the input
+        if not (MODEL_DIR / "config.json").is_file():
+            return _fail(f"no trained model in {MODEL_DIR}/; run causal-experiment --train first")
+        from .evaluate import compare_boolean, print_comparison
+
+        rules, said, fields = compare_boolean(MODEL_DIR, args.test)
+        print_comparison(args.test, rules, said, fields)
     return 0
 
 

@@ -13,6 +13,7 @@ Training and evaluation only see :class:`Example` and :class:`Score`, never task
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,7 +40,7 @@ def check_rungs(v: dict[int, float]) -> dict[int, float]:
     """A rung mix ``{rung: weight}``: rungs 1-3, some positive weight; zero weights dropped."""
     if set(v) - {1, 2, 3}:
         raise ValueError(f"rungs are 1, 2 or 3, not {sorted(set(v) - {1, 2, 3})}")
-    if not v or any(w < 0 for w in v.values()) or sum(v.values()) <= 0:
+    if not v or not all(math.isfinite(w) and w >= 0 for w in v.values()) or sum(v.values()) <= 0:
         raise ValueError("give at least one rung with a positive weight, e.g. {2: 1.0}")
     return {k: w for k, w in sorted(v.items()) if w > 0}
 

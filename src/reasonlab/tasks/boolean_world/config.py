@@ -9,16 +9,16 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from ...validation import Seed, StrictConfig
 from ..base import Sizes, check_rungs
 
+MAX_LEAVES = 64  # leaves per random rule
+MAX_INTERVENTIONS = 1_000  # more than a world's outputs means all of them
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
-
-class RandomWorldConfig(_Strict):
+class RandomWorldConfig(StrictConfig):
     """Knobs of the random world generator (see :mod:`.random_world`)."""
 
     inputs: int = Field(5, ge=1, le=16)
@@ -34,8 +34,8 @@ class RandomWorldConfig(_Strict):
     @field_validator("operands")
     @classmethod
     def _operands(cls, v: tuple[int, int]) -> tuple[int, int]:
-        if not 1 <= v[0] <= v[1]:
-            raise ValueError("need 1 <= min <= max leaves per rule")
+        if not 1 <= v[0] <= v[1] <= MAX_LEAVES:
+            raise ValueError(f"need 1 <= min <= max <= {MAX_LEAVES} leaves per rule")
         return v
 
     @field_validator("operators")
@@ -46,9 +46,9 @@ class RandomWorldConfig(_Strict):
         return v
 
 
-class BooleanWorldConfig(_Strict):
+class BooleanWorldConfig(StrictConfig):
     task: Literal["boolean_world"] = "boolean_world"
-    seed: int = Field(42, ge=0)
+    seed: Seed = 42
     world: str | dict[str, Any] = Field("seed", description="'seed' (the built-in world), a YAML "
                                         "file, or an inline mapping with inputs/rules/summary")
     random_world: RandomWorldConfig | None = None
@@ -71,8 +71,8 @@ class BooleanWorldConfig(_Strict):
     @field_validator("n_interventions")
     @classmethod
     def _interventions(cls, v: tuple[int, int]) -> tuple[int, int]:
-        if not 1 <= v[0] <= v[1]:
-            raise ValueError("need 1 <= min <= max interventions")
+        if not 1 <= v[0] <= v[1] <= MAX_INTERVENTIONS:
+            raise ValueError(f"need 1 <= min <= max <= {MAX_INTERVENTIONS} interventions")
         return v
 
     @model_validator(mode="after")

@@ -15,29 +15,57 @@ Grammar (keywords case-insensitive; ``!``, ``&``, ``^``, ``|`` are accepted as s
 A boolean variable in an integer expression counts as 0/1, so the seed's ``sum(A+B+C+D+E)``
 reads as written. A :class:`World` is inputs, optional exogenous noise bits, ordered outputs
 ``name = expression`` (an output may use inputs, noise and other outputs, as long as there is
-no cycle) and summary lines. Errors (:class:`RuleError`) name the rule and the column.
+no cycle) and summary lines. Errors (:class:`RuleError`, an ``InputError``) name the rule and
+the column.
+
+Nothing recurses: the parser reads tokens left to right with an explicit stack of open groups
+(operator precedence), into a postfix program that :func:`evaluate` runs on a value stack, so a
+1,000-term chain or 10,000 nested parentheses parse and run like a short rule.
 """
 
 from __future__ import annotations
 
+import operator
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from graphlib import CycleError, TopologicalSorter
 from typing import Any
 
-_TOKEN = re.compile(r"\s*(?:(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<num>\d+)|(?P<sym>[()!&|^+,\-]))")
+from ...config import parse_yaml
+from ...validation import InputError, show_value
+
+_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+_TOKEN = re.compile(rf"(?P<name>{_NAME})|(?P<num>\d+)|(?P<sym>[()!&|^+,\-])")
+_SPACE = re.compile(r"\s*")
 _KEYWORDS = {"not": "!", "and": "&", "or": "|", "xor": "^"}
 _SUM = re.compile(r"sum\d*", re.IGNORECASE)
+MAX_DIGITS = 18  # summary numbers stay far below 2**63
+_SNIPPET = 60  # characters of a long rule shown around an error's column
 
-# expression trees: ("var", name) | ("const", 0/1) | ("not", e) | (op, a, b) for and/or/xor;
-# integer trees: ("int", n) | ("bool", e) | ("+", a, b) | ("-", a, b)
-Expr = tuple
+# A parsed expression is a postfix program, a tuple of steps run on a value stack:
+#   ("var", name), ("const", 0 | 1), ("int", n): push a value
+#   ("not", None): replace the top by 1 - top
+#   ("and" | "or" | "xor" | "+" | "-", None): replace the top two by their combination
+# Parsing and evaluation both loop over the text or the steps, never recurse, so any nesting depth
+# and any chain length a text can hold parse and run.
+Step = tuple[str, Any]
+Expr = tuple[Step, ...]
+_COMBINE: dict[str, Callable[[int, int], int]] = {
+    "and": operator.and_, "or": operator.or_, "xor": operator.xor, "+": operator.add, "-": operator.sub}
+_BOOL_OPS = {"|": ("or", 1), "^": ("xor", 2), "&": ("and", 3)}
+_INT_OPS = {"+": ("+", 1), "-": ("-", 1)}
+_NOT_PRECEDENCE = 4
+_EXPECTED = {"bool": "a variable, 0, 1 or '('", "int": "a number, a variable, sum(...) or '('"}
 
 
-class RuleError(ValueError):
-    """A rule that cannot be parsed or evaluated; the message names the rule and the column."""
+class RuleError(InputError):
+    """A rule or world that cannot be parsed or used; the message names the rule and the column."""
+
+
+def _short(text: str, n: int = 40) -> str:
+    return text if len(text) <= n else text[:n - 3] + "..."
 
 
 @dataclass
@@ -48,173 +76,207 @@ class _Tokens:
     pos: int = 0
 
     def __post_init__(self) -> None:
-        at = 0
+        at = _SPACE.match(self.text).end()
         while at < len(self.text):
-            if self.text[at:].strip() == "":
-                break
             m = _TOKEN.match(self.text, at)
             if m is None:
-                col = at + len(self.text[at:]) - len(self.text[at:].lstrip())
-                raise self.error(f"unexpected character {self.text[col]!r}", col)
+                raise self.error(f"unexpected character {self.text[at]!r}", at)
             kind = m.lastgroup or "sym"
             value = raw = m.group(kind)
-            start = m.start(kind)
             if kind == "name" and "__" in value:
-                raise self.error(f"{value!r}: names may not contain '__'", start)
+                raise self.error(f"{_short(value)!r}: names may not contain '__'", at)
             if kind == "name" and value.lower() in _KEYWORDS:
                 kind, value = "sym", _KEYWORDS[value.lower()]
-            self.items.append((kind, value, start, raw))
-            at = m.end()
+            self.items.append((kind, value, at, raw))
+            at = _SPACE.match(self.text, m.end()).end()
 
     def error(self, message: str, col: int | None = None) -> RuleError:
+        """A :class:`RuleError` at ``col`` (default: the current token), with the text (or the
+        part of a long text around the column) and a caret under the column."""
         if col is None:
             col = self.items[self.pos][2] if self.pos < len(self.items) else len(self.text)
-        return RuleError(f"{self.where}: {message} at column {col + 1}\n  {self.text}\n  {' ' * col}^")
+        start = max(0, col - _SNIPPET // 2) if len(self.text) > _SNIPPET else 0
+        shown = re.sub(r"\s", " ", self.text[start:start + _SNIPPET])
+        before = "..." if start else ""
+        after = "..." if start + _SNIPPET < len(self.text) else ""
+        caret = " " * (len(before) + col - start)
+        return RuleError(f"{self.where}: {message} at column {col + 1}\n  {before}{shown}{after}\n"
+                         f"  {caret}^")
 
     def raw(self) -> str:
-        return self.items[self.pos][3] if self.pos < len(self.items) else "the end"
+        return _short(self.items[self.pos][3]) if self.pos < len(self.items) else "the end"
 
     def peek(self) -> tuple[str, str] | None:
         return (self.items[self.pos][0], self.items[self.pos][1]) if self.pos < len(self.items) else None
 
     def take(self, value: str) -> bool:
-        if self.peek() is not None and self.peek()[1] == value and self.peek()[0] == "sym":
+        """Step over the symbol ``value`` when it is next."""
+        if self.peek() == ("sym", value):
             self.pos += 1
             return True
         return False
 
-    def expect(self, value: str) -> None:
-        if not self.take(value):
-            got = self.peek()
-            raise self.error(f"expected {value!r}, found {self.raw()!r}" if got else
-                             f"expected {value!r}, found the end")
+
+@dataclass
+class _Group:
+    """One level of the parse: the whole text, a parenthesis or a ``sum(`` call, with the
+    operators still waiting for their right operand."""
+
+    mode: str  # "bool" or "int": the grammar inside
+    closed_by_paren: bool = False
+    is_sum: bool = False
+    args: int = 1
+    ops: list[tuple[str, int]] = field(default_factory=list)  # (operator, precedence)
+
+    def flush(self, out: list[Step], above: int = 0) -> None:
+        """Emit waiting operators that bind at least as tightly as ``above``."""
+        while self.ops and self.ops[-1][1] >= above:
+            out.append((self.ops.pop()[0], None))
 
 
-def _parse_bool(t: _Tokens) -> Expr:
-    return _binary(t, "|", lambda: _binary(t, "^", lambda: _binary(t, "&", lambda: _not(t))))
-
-
-def _binary(t: _Tokens, sym: str, operand) -> Expr:
-    name = {"|": "or", "^": "xor", "&": "and"}[sym]
-    left = operand()
-    while t.take(sym):
-        left = (name, left, operand())
-    return left
-
-
-def _not(t: _Tokens) -> Expr:
-    if t.take("!"):
-        return ("not", _not(t))
-    return _atom(t)
-
-
-def _atom(t: _Tokens) -> Expr:
-    tok = t.peek()
-    if tok is None:
-        raise t.error("expected a variable, 0, 1 or '(', found the end")
-    kind, value = tok
-    if kind == "name":
+def _operand(t: _Tokens, groups: list[_Group], out: list[Step]) -> bool:
+    """Read an operand (or an opening ``NOT``, ``(``, ``sum(``); whether an operand is still due."""
+    kind, value = t.peek() or ("", "")
+    group = groups[-1]
+    if group.mode == "bool" and (kind, value) == ("sym", "!"):
+        group.ops.append(("not", _NOT_PRECEDENCE))
         t.pos += 1
-        return ("var", value)
-    if kind == "num" and value in ("0", "1"):
+        return True
+    if kind == "num" and (group.mode == "int" or value in ("0", "1")):
+        if len(value) > MAX_DIGITS:
+            raise t.error(f"the number {t.raw()} has more than {MAX_DIGITS} digits; use a smaller one")
+        out.append(("int" if group.mode == "int" else "const", int(value)))
         t.pos += 1
-        return ("const", int(value))
-    if t.take("("):
-        inner = _parse_bool(t)
-        t.expect(")")
-        return inner
-    raise t.error(f"expected a variable, 0, 1 or '(', found {t.raw()!r}")
-
-
-def _parse_int(t: _Tokens) -> Expr:
-    left = _int_term(t)
-    while True:
-        if t.take("+"):
-            left = ("+", left, _int_term(t))
-        elif t.take("-"):
-            left = ("-", left, _int_term(t))
-        else:
-            return left
-
-
-def _int_term(t: _Tokens) -> Expr:
-    tok = t.peek()
-    if tok is None:
-        raise t.error("expected a number, a variable, sum(...) or '(', found the end")
-    kind, value = tok
-    if kind == "num":
-        t.pos += 1
-        return ("int", int(value))
-    if kind == "name" and _SUM.fullmatch(value) and t.pos + 1 < len(t.items) and t.items[t.pos + 1][1] == "(":
+        return False
+    if kind == "name" and group.mode == "int" and _SUM.fullmatch(value) and \
+            t.pos + 1 < len(t.items) and t.items[t.pos + 1][:2] == ("sym", "("):
+        groups.append(_Group("int", closed_by_paren=True, is_sum=True))
         t.pos += 2
-        total = _parse_int(t)
-        while t.take(","):
-            total = ("+", total, _parse_int(t))
-        t.expect(")")
-        return total
+        return True
     if kind == "name":
+        out.append(("var", value))
         t.pos += 1
-        return ("bool", ("var", value))
+        return False
     if t.take("("):
-        inner = _parse_bool(t)
-        t.expect(")")
-        return ("bool", inner)
-    raise t.error(f"expected a number, a variable, sum(...) or '(', found {t.raw()!r}")
+        groups.append(_Group("bool", closed_by_paren=True))
+        return True
+    raise t.error(f"expected {_EXPECTED[group.mode]}, found {t.raw()!r}")
 
 
-def _parse(text: str, where: str, grammar) -> Expr:
-    t = _Tokens(str(text), where)
+def _operator(t: _Tokens, groups: list[_Group], out: list[Step]) -> bool:
+    """Read what may follow an operand: an operator, ``,`` in ``sum(``, or ``)``; whether an
+    operand is due next."""
+    kind, value = t.peek() or ("", "")
+    group = groups[-1]
+    table = _BOOL_OPS if group.mode == "bool" else _INT_OPS
+    if kind == "sym" and value in table:
+        op, precedence = table[value]
+        group.flush(out, precedence)
+        group.ops.append((op, precedence))
+        t.pos += 1
+        return True
+    if kind == "sym" and value == "," and group.is_sum:
+        group.flush(out)
+        group.args += 1
+        t.pos += 1
+        return True
+    if kind == "sym" and value == ")" and group.closed_by_paren:
+        group.flush(out)
+        out.extend([("+", None)] * (group.args - 1))
+        groups.pop()
+        t.pos += 1
+        return False
+    if group.closed_by_paren:
+        raise t.error(f"expected ')', found {t.raw()!r}")
+    raise t.error(f"unexpected {t.raw()!r} after a complete expression")
+
+
+def _parse(text: Any, where: str, mode: str) -> Expr:
+    """The postfix program of ``text`` in grammar ``mode`` ("bool" or "int"), read left to right
+    with an explicit stack of open groups (an operator-precedence parser)."""
+    if text is None:
+        raise RuleError(f"{where} is empty; write an expression, e.g. A AND NOT B")
+    if not isinstance(text, str):
+        raise RuleError(f"{where} = {show_value(text)} is not text; write the expression as text, "
+                        "e.g. A AND NOT B")
+    t = _Tokens(text, where)
     if not t.items:
         raise t.error("empty expression", 0)
-    expr = grammar(t)
-    if t.peek() is not None:
-        raise t.error(f"unexpected {t.raw()!r} after a complete expression")
-    return expr
+    out: list[Step] = []
+    groups = [_Group(mode)]
+    due = True
+    while t.pos < len(t.items):
+        due = _operand(t, groups, out) if due else _operator(t, groups, out)
+    if due:
+        raise t.error(f"expected {_EXPECTED[groups[-1].mode]}, found the end")
+    if len(groups) > 1:
+        raise t.error("expected ')', found the end")
+    groups[0].flush(out)
+    return tuple(out)
 
 
 def parse_rule(text: str, where: str = "rule") -> Expr:
     """Parse a boolean expression (a structural equation's right-hand side)."""
-    return _parse(text, where, _parse_bool)
+    return _parse(text, where, "bool")
 
 
 def parse_summary(text: str, where: str = "summary") -> Expr:
     """Parse an integer expression (a summary line)."""
-    return _parse(text, where, _parse_int)
+    return _parse(text, where, "int")
 
 
 def names_in(expr: Expr) -> set[str]:
-    if expr[0] == "var":
-        return {expr[1]}
-    if expr[0] in ("const", "int"):
-        return set()
-    return set().union(*(names_in(e) for e in expr[1:]))
+    """The variables an expression reads."""
+    return {arg for op, arg in expr if op == "var"}
 
 
 def evaluate(expr: Expr, env: Mapping[str, int]) -> int:
-    """Value of a boolean (0/1) or integer expression tree."""
-    op = expr[0]
-    if op == "var":
-        return env[expr[1]]
-    if op in ("const", "int"):
-        return expr[1]
-    if op == "not":
-        return 1 - evaluate(expr[1], env)
-    if op == "bool":
-        return evaluate(expr[1], env)
-    a, b = evaluate(expr[1], env), evaluate(expr[2], env)
-    return {"and": a & b, "or": a | b, "xor": a ^ b, "+": a + b, "-": a - b}[op]
+    """Value of a boolean (0/1) or integer expression, run on a stack (no recursion)."""
+    stack: list[int] = []
+    push = stack.append
+    try:
+        for op, arg in expr:
+            if op == "var":
+                push(env[arg])
+            elif op == "const" or op == "int":
+                push(arg)
+            elif op == "not":
+                stack[-1] = 1 - stack[-1]
+            else:
+                b = stack.pop()
+                stack[-1] = _COMBINE[op](stack[-1], b)
+    except KeyError as e:
+        raise RuleError(f"variable {e.args[0]!r} has no value; give every input and noise bit") from None
+    return stack[-1]
 
 
 def to_text(expr: Expr) -> str:
-    """Canonical text of a boolean expression (fully parenthesised binary operations)."""
-    op = expr[0]
-    if op == "var":
-        return expr[1]
-    if op == "const":
-        return str(expr[1])
-    if op == "not":
-        return f"NOT {to_text(expr[1])}"
-    return f"({to_text(expr[1])} {op.upper()} {to_text(expr[2])})"
+    """Canonical text of an expression (binary operations fully parenthesised)."""
+    parts: list[str] = []
+    for op, arg in expr:
+        if op in ("var", "const", "int"):
+            parts.append(str(arg))
+        elif op == "not":
+            parts[-1] = f"NOT {parts[-1]}"
+        else:
+            b = parts.pop()
+            parts[-1] = f"({parts[-1]} {op.upper()} {b})"
+    return parts[-1]
+
+
+def _listing(names: list[str] | set[str], n: int = 12) -> str:
+    """``['A', 'B', ...]`` with at most ``n`` names, for messages."""
+    items = sorted(names)
+    more = f" and {len(items) - n} more" if len(items) > n else ""
+    return f"{[_short(x) for x in items[:n]]}{more}"
+
+
+def _check_name(name: Any, world: str) -> None:
+    """Refuse a variable name the rules language could not read back."""
+    if not isinstance(name, str) or not re.fullmatch(_NAME, name) or "__" in name \
+            or name.lower() in _KEYWORDS or _SUM.fullmatch(name):
+        raise RuleError(f"world {world}: {show_value(name)} is not a usable variable name; use letters, "
+                        "digits and _ (first a letter or _, no '__'), not AND/OR/XOR/NOT or sum")
 
 
 @dataclass(frozen=True)
@@ -232,23 +294,24 @@ class World:
     def __post_init__(self) -> None:
         seen: set[str] = set()
         for n in (*self.inputs, *self.noise, *self.outputs):
-            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", n) or n.lower() in _KEYWORDS or _SUM.fullmatch(n):
-                raise RuleError(f"world {self.name}: {n!r} is not a usable variable name")
+            _check_name(n, self.name)
             if n in seen:
-                raise RuleError(f"world {self.name}: variable {n!r} is defined twice")
+                raise RuleError(f"world {self.name}: variable {n!r} is defined twice; give each input, "
+                                "noise bit and output its own name")
             seen.add(n)
         if not self.inputs or not self.rules:
             raise RuleError(f"world {self.name}: needs at least one input and one rule")
         known = set(self.inputs) | set(self.noise) | set(self.outputs)
-        for out, expr in self.exprs.items():
-            unknown = sorted(names_in(expr) - known)
+        for (out, text), expr in zip(self.rules, self.exprs.values(), strict=True):
+            unknown = names_in(expr) - known
             if unknown:
-                raise RuleError(f"world {self.name}: rule {out} = {dict(self.rules)[out]} uses unknown "
-                                f"variable(s) {unknown}; known are {sorted(known)}")
+                raise RuleError(f"world {self.name}: rule {out} = {_short(text, 60)} uses unknown "
+                                f"variable(s) {_listing(unknown)}; known are {_listing(known)}")
         for k, expr in enumerate(self.summary_exprs):
-            unknown = sorted(names_in(expr) - known)
+            unknown = names_in(expr) - known
             if unknown:
-                raise RuleError(f"world {self.name}: summary line {k + 1} uses unknown variable(s) {unknown}")
+                raise RuleError(f"world {self.name}: summary line {k + 1} uses unknown variable(s) "
+                                f"{_listing(unknown)}; known are {_listing(known)}")
         _ = self.order  # raises on cycles
 
     @property
@@ -271,7 +334,7 @@ class World:
         try:
             return tuple(TopologicalSorter(deps).static_order())
         except CycleError as e:
-            cycle = " -> ".join(e.args[1])
+            cycle = _short(" -> ".join(e.args[1]), 200)
             raise RuleError(f"world {self.name}: the rules form a cycle ({cycle}); an output may "
                             "only use outputs that do not depend on it") from None
 
@@ -297,34 +360,139 @@ class World:
         return out
 
 
+_WORLD_FIELDS = ("name", "inputs", "noise", "rules", "summary", "separator")
+_WORLD_EXAMPLE = "e.g. {inputs: [A, B], rules: {newA: A AND NOT B}}"
+
+
+def _kind(value: Any) -> str:
+    """What a YAML value is, for messages: 'nothing', 'a list', 'text', ..."""
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return f"true/false ({value})"
+    if isinstance(value, int | float):
+        return f"a number ({show_value(value)})"
+    if isinstance(value, str):
+        return f"text ({show_value(value)})"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list | tuple):
+        return "a list"
+    return type(value).__name__
+
+
+def _names(data: Mapping[str, Any], key: str, source: str) -> tuple[str, ...]:
+    """Field ``key``: a list of names, or one comma-separated line of them."""
+    value = data.get(key)
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [v.strip() for v in value.split(",") if v.strip()]
+    if not isinstance(value, list | tuple):
+        raise RuleError(f"{source}: field {key} must be a list of names, e.g. [A, B, C], not {_kind(value)}")
+    for v in value:
+        if not isinstance(v, str):
+            raise RuleError(f"{source}: field {key} holds {_kind(v)}, not a name; write names such as A "
+                            "or x_1 (quote them if YAML reads them otherwise)")
+    return tuple(value)
+
+
+def _rule_text(output: str, value: Any, source: str) -> str:
+    """The expression text of one rule; empty, true/false and non-text values are refused."""
+    name = _short(output)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise RuleError(f"{source}: the rule of output {name} is empty; write its expression, "
+                        f"e.g. {name}: A AND NOT B")
+    if isinstance(value, bool):
+        raise RuleError(f"{source}: the rule of output {name} is {value} (YAML reads yes/no/true/false "
+                        "so); write 1 or 0, or quote the expression")
+    if isinstance(value, int) and value in (0, 1):
+        return str(value)
+    if not isinstance(value, str):
+        raise RuleError(f"{source}: the rule of output {name} is {_kind(value)}, not an expression; "
+                        f"write it as text, e.g. {name}: A AND NOT B")
+    return value
+
+
+def _rules(value: Any, source: str) -> tuple[tuple[str, str], ...]:
+    """Field ``rules``: output name -> expression text, in order."""
+    if not isinstance(value, Mapping) or not value:
+        raise RuleError(f"{source}: field rules must map each output to its expression, "
+                        f"e.g. {{newA: A XOR C}}, not {_kind(value) if value or value is None else 'empty'}")
+    rules = []
+    for output, text in value.items():
+        if not isinstance(output, str):
+            raise RuleError(f"{source}: field rules: the output name {show_value(output)} is not a name; "
+                            "write names such as newA (quote them if YAML reads them otherwise)")
+        rules.append((output, _rule_text(output, text, source)))
+    return tuple(rules)
+
+
+def _summary(value: Any, source: str) -> tuple[str, ...]:
+    """Field ``summary``: one line or a list of integer expressions."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list | tuple):
+        raise RuleError(f"{source}: field summary must be a list of lines such as sum(A+B), "
+                        f"not {_kind(value)}")
+    lines = []
+    for k, line in enumerate(value):
+        if isinstance(line, int) and not isinstance(line, bool):
+            line = str(line)
+        if not isinstance(line, str):
+            raise RuleError(f"{source}: summary line {k + 1} is {_kind(line)}; write it as text such as "
+                            "sum(A+B)")
+        lines.append(line)
+    return tuple(lines)
+
+
+def _line(data: Mapping[str, Any], key: str, source: str, default: str) -> str:
+    """Field ``key``: one line of text (a number is read as its text)."""
+    value = data.get(key)
+    if value is None:
+        return default
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or "\n" in value or "\r" in value:
+        raise RuleError(f"{source}: field {key} must be one line of text, not {_kind(value)}")
+    return value
+
+
 def world_from_dict(data: Mapping[str, Any], source: str = "world") -> World:
     """A world from its mapping (``inputs``, ``rules`` as an ordered mapping, ``noise``,
-    ``summary``, ``separator``, ``name``); problems raise :class:`RuleError` naming the field."""
+    ``summary``, ``separator``, ``name``); problems raise :class:`RuleError` naming ``source``
+    and the field."""
     if not isinstance(data, Mapping):
-        raise RuleError(f"{source}: a world is a mapping with inputs and rules")
-    extra = set(data) - {"name", "inputs", "noise", "rules", "summary", "separator"}
+        raise RuleError(f"{source}: a world is a mapping with inputs and rules, not {_kind(data)}; "
+                        f"{_WORLD_EXAMPLE}")
+    extra = [str(k) for k in data if k not in _WORLD_FIELDS]
     if extra:
-        raise RuleError(f"{source}: unknown field(s) {sorted(extra)}; a world has name, inputs, "
-                        "noise, rules, summary, separator")
-    rules = data.get("rules")
-    if not isinstance(rules, Mapping) or not rules:
-        raise RuleError(f"{source}: field rules must map each output to its expression, "
-                        "e.g. {newA: A XOR C}")
+        raise RuleError(f"{source}: unknown field(s) {_listing(extra)}; a world has "
+                        f"{', '.join(_WORLD_FIELDS)}")
+    for key in ("inputs", "rules"):
+        if data.get(key) is None:
+            raise RuleError(f"{source}: field {key} is missing or empty; {_WORLD_EXAMPLE}")
+    name = _line(data, "name", source, source)
+    try:
+        return World(inputs=_names(data, "inputs", source), noise=_names(data, "noise", source),
+                     rules=_rules(data["rules"], source), summary=_summary(data.get("summary"), source),
+                     separator=_line(data, "separator", source, " - "), name=name)
+    except RuleError as e:
+        if str(e).startswith((source, f"world {source}:")):  # already names where it is
+            raise
+        raise RuleError(f"{source}: {e}") from None
 
-    def names(field_name: str) -> tuple[str, ...]:
-        value = data.get(field_name, [])
-        if isinstance(value, str):
-            value = [v.strip() for v in value.split(",") if v.strip()]
-        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
-            raise RuleError(f"{source}: field {field_name} must be a list of names")
-        return tuple(value)
 
-    summary = data.get("summary", [])
-    summary = [summary] if isinstance(summary, str) else list(summary)
-    return World(inputs=names("inputs"), noise=names("noise"),
-                 rules=tuple((str(k), str(v)) for k, v in rules.items()),
-                 summary=tuple(str(s) for s in summary),
-                 separator=str(data.get("separator", " - ")), name=str(data.get("name", source)))
+def world_from_yaml(text: str, source: str = "world file") -> World:
+    """A world from YAML text: invalid or too deeply nested YAML, a key given twice, an empty
+    document or one that is not a mapping are each one :class:`InputError` naming ``source``."""
+    data = parse_yaml(text, source)
+    if data is None:
+        raise RuleError(f"{source} holds no world (it is empty); write a mapping with inputs and rules, "
+                        f"{_WORLD_EXAMPLE}")
+    return world_from_dict(data, source)
 
 
 SEED_WORLD = World(

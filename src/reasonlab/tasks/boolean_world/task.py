@@ -22,7 +22,8 @@ inputs; ``meta.held_out`` marks them.
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
 from itertools import product
 from pathlib import Path
 
@@ -31,14 +32,16 @@ import yaml
 
 from ...config import ConfigError
 from ...rewards import Score
+from ...validation import InputError, check_limit, limit, read_text, show_value
 from ..base import Example, Task, item_seed
 from .config import BooleanWorldConfig
 from .random_world import random_world
-from .rules import SEED_WORLD, RuleError, World, world_from_dict
+from .rules import SEED_WORLD, World, world_from_dict, world_from_yaml
 
 NAME = "boolean_world"
 _ITEM, _WORLD, _HOLDOUT = 0, 1, 2
 BUILTIN_WORLDS = {"seed": SEED_WORLD}
+MAX_BITS = 62  # inputs are drawn as one 64-bit integer, whatever the enumeration limit
 
 
 def resolve_world(config: BooleanWorldConfig) -> World:
@@ -56,13 +59,40 @@ def _world(config_json: str) -> World:
             return world_from_dict(config.world, "field world")
         if config.world in BUILTIN_WORLDS:
             return BUILTIN_WORLDS[config.world]
-        path = Path(config.world)
-        if not path.is_file():
-            raise ConfigError(f"field world = {config.world!r}: neither a built-in world "
-                              f"({sorted(BUILTIN_WORLDS)}) nor a YAML file")
-        return world_from_dict(yaml.safe_load(path.read_text(encoding="utf-8")), str(path))
-    except (RuleError, yaml.YAMLError) as e:
-        raise ConfigError(f"field world: {e}") from None
+        return _world_file(config.world)
+    except InputError as e:  # RuleError, unreadable files: one ConfigError naming the field
+        raise ConfigError(str(e) if str(e).startswith("field world") else f"field world: {e}") from None
+
+
+def _world_file(value: str) -> World:
+    """The world in the YAML file ``value``; a path that is not there says what ``world`` takes."""
+    if not value.strip():
+        raise ConfigError(f"field world is empty; give 'seed' ({sorted(BUILTIN_WORLDS)} are built in), "
+                          "a YAML file or an inline mapping with inputs and rules")
+    path = Path(value)
+    try:
+        there = path.exists()
+    except (OSError, ValueError):  # a name too long for the file system, a NUL byte
+        there = False
+    if not there:
+        raise ConfigError(f"field world = {show_value(value)}: neither a built-in world "
+                          f"({sorted(BUILTIN_WORLDS)}) nor an existing YAML file; check the path")
+    return world_from_yaml(read_text(path, "world file"), str(path))
+
+
+def check_size(config: BooleanWorldConfig, world: World) -> None:
+    """Refuse, before anything is enumerated, a world whose inputs (every input is listed for
+    held-out draws) or noise bits (every assignment is replayed for a counterfactual, at rung 3)
+    would enumerate more assignments than the ``enumeration`` limit."""
+    bits = {"input": len(world.inputs)}
+    if world.noise and config.rungs.get(3, 0) > 0:
+        bits["noise"] = len(world.noise)
+    for kind, n in bits.items():
+        what = f"world {world.name!r}: {n} {kind} bits make 2**{n} {kind} assignments to enumerate"
+        fix = f"use fewer {kind} bits" + ("" if kind == "input" else " or drop rung 3")
+        if n > MAX_BITS:  # checked first: 2**n has too many digits to print
+            raise InputError(f"{what}, far over the limit of {limit('enumeration'):,}; {fix}")
+        check_limit("enumeration", what, 2**n, fix)
 
 
 def bits(text: str) -> tuple[int, ...]:
@@ -73,34 +103,74 @@ def fmt(values) -> str:
     return ",".join(str(int(v)) for v in values)
 
 
+@dataclass(frozen=True, eq=False)
+class _Inputs:
+    """Every input of a world as an integer (the first input is the top bit, so integer order is
+    the order of ``itertools.product``) and the held-out ones, sorted. Draws index the kept
+    inputs without listing all ``2 ** n`` of them."""
+
+    n: int
+    held: np.ndarray  # sorted, unique
+
+    @property
+    def total(self) -> int:
+        return 1 << self.n
+
+    @cached_property
+    def _gaps(self) -> np.ndarray:
+        """``held[i] - i``: how many kept inputs lie below the i-th held one."""
+        return self.held - np.arange(len(self.held))
+
+    def bits(self, x: int) -> tuple[int, ...]:
+        return tuple((x >> (self.n - 1 - i)) & 1 for i in range(self.n))
+
+    def is_held(self, x: int) -> bool:
+        i = int(np.searchsorted(self.held, x))
+        return i < len(self.held) and int(self.held[i]) == x
+
+    def kept(self, k: int) -> int:
+        """The ``k``-th input (from 0, in order) that is not held out."""
+        return k + int(np.searchsorted(self._gaps, k, side="right"))
+
+
+def _as_int(value: tuple[int, ...]) -> int:
+    return int("".join(map(str, value)), 2)
+
+
 @lru_cache(maxsize=16)
-def _held_out(config_json: str) -> tuple[frozenset[tuple[int, ...]], tuple[tuple[int, ...], ...]]:
-    """(held-out inputs, every input) of a config."""
+def _held_out(config_json: str) -> _Inputs:
+    """The inputs of a config, with its held-out ones."""
     config = BooleanWorldConfig.model_validate_json(config_json)
     world = _world(config_json)
+    check_size(config, world)
     n = len(world.inputs)
-    every = tuple(product((0, 1), repeat=n))
-    held: set[tuple[int, ...]] = set()
+    held: set[int] = set()
     for part in filter(None, (p.strip() for p in config.omit.split(";"))):
         try:
             value = bits(part)
         except ValueError:
             value = ()
         if len(value) != n or set(value) - {0, 1}:
-            raise ConfigError(f"field omit: {part!r} is not {n} comma-separated bits "
-                              f"({', '.join(world.inputs)}), e.g. {fmt([1] * n)!r}")
-        held.add(value)
+            raise ConfigError(f"field omit: {show_value(part)} is not {n} comma-separated bits "
+                              f"({', '.join(world.inputs[:8])}{', ...' if n > 8 else ''}), "
+                              f"e.g. {fmt([1] * n)!r}")
+        held.add(_as_int(value))
+    drawn = np.zeros(0, dtype=np.int64)
     if config.held_out_fraction:
         rng = np.random.default_rng(item_seed(config.seed, "test", _HOLDOUT))
-        k = round(config.held_out_fraction * len(every))
-        held |= {every[i] for i in rng.permutation(len(every))[:k]}
-    if len(held) >= len(every) and (config.sizes.train or config.sizes.dev):
+        k = round(config.held_out_fraction * (1 << n))
+        drawn = rng.permutation(1 << n)[:k]
+    inputs = _Inputs(n, np.union1d(np.array(sorted(held), dtype=np.int64), drawn).astype(np.int64))
+    if len(inputs.held) >= inputs.total and (config.sizes.train or config.sizes.dev):
         raise ConfigError("fields omit / held_out_fraction hold out every input: nothing is left "
                           "for train and dev")
-    return frozenset(held), every
+    return inputs
 
 
 def groups(config: BooleanWorldConfig, split: str) -> int:
+    """Generation jobs of a split; checks the world, its size and the held-out inputs first, so
+    their errors come before any work (and in the main process, not in a worker)."""
+    _held_out(config.model_dump_json())
     size = getattr(config.sizes, split)
     return -(-size // config.group_size)
 
@@ -142,17 +212,19 @@ def _counterfactual(world: World, inputs: dict[str, int], noise: dict[str, int],
 
 
 def _example(config: BooleanWorldConfig, world: World, split: str, index: int,
-             held: frozenset, every: tuple) -> Example:
+             every: _Inputs) -> Example:
     rng = np.random.default_rng(item_seed(config.seed, split, _ITEM, index))
-    held_list = sorted(held)
-    if split == "test" and index < len(held_list):
-        value, rung = held_list[index], 1
+    if split == "test" and index < len(every.held):
+        x, rung = int(every.held[index]), 1
     else:
-        pool = every if split == "test" else [v for v in every if v not in held]
-        value = pool[int(rng.integers(len(pool)))]
+        if split == "test":
+            x = int(rng.integers(every.total))
+        else:
+            x = every.kept(int(rng.integers(every.total - len(every.held))))
         rungs = list(config.rungs)
         w = np.array([config.rungs[r] for r in rungs])
         rung = int(rungs[rng.choice(len(rungs), p=w / w.sum())])
+    value = every.bits(x)
     inputs = dict(zip(world.inputs, value, strict=True))
     for _attempt in range(1000):
         noise = _noise(world, config, rng)
@@ -178,7 +250,7 @@ def _example(config: BooleanWorldConfig, world: World, split: str, index: int,
                           "after 1000 draws; use fewer noise bits or other rules")
     completion = completion_text(world, env)
     meta = {"rung": rung, "inputs": fmt(value), "do": _do_text(do) if do else "",
-            "held_out": value in held,
+            "held_out": every.is_held(x),
             "outputs": [env[o] for o in world.outputs], "summary": world.summarise(env),
             "world": world.name, "reward": config.reward, "n_outputs": len(world.outputs),
             "separator": world.separator}
@@ -194,17 +266,18 @@ def rule_answer(world: World, sequence: str) -> str:
         value = ()
     if len(value) != len(world.inputs) or set(value) - {0, 1}:
         example = ",".join("10"[i % 2] for i in range(len(world.inputs)))
-        raise ConfigError(f"input {sequence!r}: give {len(world.inputs)} comma-separated bits "
-                          f"({', '.join(world.inputs)}), e.g. {example!r}")
+        raise ConfigError(f"input {show_value(sequence)}: give {len(world.inputs)} comma-separated bits "
+                          f"({', '.join(world.inputs[:8])}{', ...' if len(world.inputs) > 8 else ''}), "
+                          f"e.g. {example!r}")
     return completion_text(world, world.run(dict(zip(world.inputs, value, strict=True))))
 
 
 def generate_group(config: BooleanWorldConfig, split: str, group: int) -> list[Example]:
     world = resolve_world(config)
-    held, every = _held_out(config.model_dump_json())
+    every = _held_out(config.model_dump_json())
     start = group * config.group_size
     stop = min(start + config.group_size, getattr(config.sizes, split))
-    return [_example(config, world, split, i, held, every) for i in range(start, stop)]
+    return [_example(config, world, split, i, every) for i in range(start, stop)]
 
 
 def parse_completion(text: str, n_outputs: int, separator: str) -> tuple[list[int] | None,
