@@ -31,12 +31,13 @@ from pathlib import Path
 import torch
 
 from reasonlab.config import validate
+from reasonlab.data.sources import DataConfig, load_data
 from reasonlab.models import load_pretrained
+from reasonlab.models.encoding import left_pad
 from reasonlab.tasks import get_task
 from reasonlab.train import rundir
-from reasonlab.train.data import left_pad
 from reasonlab.train.rl import RLConfig, train_rl
-from reasonlab.train.sft import DataConfig, SFTConfig, load_data, train_sft
+from reasonlab.train.sft import SFTConfig, train_sft
 
 TASK = {"task": "boolean_world", "seed": 42, "omit": "1,0,1,0,1",
         "sizes": {"train": 4000, "dev": 200, "test": 40}}

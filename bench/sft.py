@@ -40,10 +40,11 @@ import yaml
 
 import _gpt2_bpe as gpt2_bpe
 from reasonlab.config import validate
+from reasonlab.data.sources import eval_sets, load_data
 from reasonlab.eval.generation import generate, score
-from reasonlab.models import ModelConfig, build_model
+from reasonlab.models import ModelConfig, build_model, data_tokenizer
 from reasonlab.train import rundir
-from reasonlab.train.sft import SFTConfig, data_tokenizer, eval_sets, load_data, train_sft
+from reasonlab.train.sft import SFTConfig, train_sft
 
 CONFIG = Path(__file__).parents[1] / "configs" / "boolean_sft.yaml"
 GOAL_TRL = 3.0

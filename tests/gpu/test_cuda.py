@@ -14,11 +14,12 @@ import torch
 from transformers import AutoModelForCausalLM
 
 from reasonlab.config import validate
+from reasonlab.data.sources import DataConfig, load_data
 from reasonlab.models import load_pretrained
 from reasonlab.train.logprobs import policy_logp
 from reasonlab.train.rl import RLConfig, train_rl
 from reasonlab.train.rollout import sample
-from reasonlab.train.sft import DataConfig, SFTConfig, load_data, train_sft
+from reasonlab.train.sft import SFTConfig, train_sft
 
 pytestmark = [pytest.mark.gpu,
               pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")]

@@ -18,9 +18,9 @@ from hypothesis import strategies as st
 from helpers.hostile import assert_refused, cli
 from reasonlab.cli import main
 from reasonlab.config import ConfigError, read_yaml
-from reasonlab.files import atomic_write_text, read_json
+from reasonlab.files import atomic_write_text
 from reasonlab.train.trainer_state import load_state, save_state
-from reasonlab.validation import InputError
+from reasonlab.validation import InputError, read_json
 
 CAUSAL = """\
 task: causal_qa

@@ -11,7 +11,8 @@ from rich.console import Console
 from rich.table import Table
 
 from ..config import ConfigError, parse_yaml
-from ..files import atomic_write_text, read_text
+from ..files import atomic_write_text
+from ..validation import read_text
 
 console = Console()
 

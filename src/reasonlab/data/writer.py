@@ -34,9 +34,9 @@ from rich.progress import (
 from rich.text import Text
 
 from ..config import to_yaml
-from ..files import current_umask, parse_json, publish_dir, read_text
+from ..files import current_umask, publish_dir
 from ..tasks import SPLITS, Example, get_task
-from ..validation import InputError
+from ..validation import InputError, parse_json, read_text
 from .card import write_card
 
 STAGING_PREFIX = ".staging-"

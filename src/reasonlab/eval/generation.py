@@ -10,9 +10,9 @@ import torch
 
 from ..config import ConfigError
 from ..models import context_length
+from ..models.encoding import left_pad
 from ..rewards import Score
 from ..tasks import Example, get_task
-from ..train.data import left_pad
 
 
 @dataclass(frozen=True)

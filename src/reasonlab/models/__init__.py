@@ -8,7 +8,16 @@ from .factory import (
     count_parameters,
     load_pretrained,
 )
-from .tokenizer import alphabet, char_tokenizer
+from .tokenizer import alphabet, char_tokenizer, data_tokenizer
 
-__all__ = ["ARCHS", "ModelConfig", "alphabet", "build_model", "char_tokenizer",
-           "context_length", "count_parameters", "load_pretrained"]
+__all__ = [
+    "ARCHS",
+    "ModelConfig",
+    "alphabet",
+    "build_model",
+    "char_tokenizer",
+    "context_length",
+    "count_parameters",
+    "data_tokenizer",
+    "load_pretrained",
+]

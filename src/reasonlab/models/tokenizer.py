@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers
 from transformers import PreTrainedTokenizerFast
 
+from ..tasks import Example
+
 SPECIALS = {"pad_token": "<pad>", "bos_token": "<bos>", "eos_token": "<eos>", "unk_token": "<unk>"}
 
 
@@ -38,3 +40,8 @@ def char_tokenizer(chars: Iterable[str]) -> PreTrainedTokenizerFast:
     tok = PreTrainedTokenizerFast(tokenizer_object=core, **SPECIALS)
     tok.model_input_names = ["input_ids", "attention_mask"]
     return tok
+
+
+def data_tokenizer(splits: dict[str, list[Example]]) -> PreTrainedTokenizerFast:
+    """A character tokenizer over every split's prompts and completions (a fresh model's)."""
+    return char_tokenizer(alphabet([t for s in splits.values() for e in s for t in (e.text(), e.completion)]))

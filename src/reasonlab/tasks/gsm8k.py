@@ -18,9 +18,8 @@ from typing import Literal
 from pydantic import Field
 
 from ..config import ConfigError
-from ..files import parse_json, read_text
 from ..rewards.final_answer import FINAL_ANSWER_REWARDS, final_answer, score_final_number
-from ..validation import InputError, Seed, StrictConfig
+from ..validation import InputError, Seed, StrictConfig, parse_json, read_text
 from . import register
 from .base import Example, Score, Task
 

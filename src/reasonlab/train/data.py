@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from ..models.encoding import prompt_ids
 from ..tasks import Example
 
 IGNORE = -100
@@ -24,29 +25,6 @@ IGNORE = -100
 class Encoded:
     ids: list[int]
     labels: list[int]
-
-
-def prompt_ids(tok, example: Example) -> list[int]:
-    """The prompt as the model sees it: through the tokenizer's chat template when it has one
-    (a local instruct checkpoint), else ``[bos] + system/user text`` (our char tokenizers)."""
-    if getattr(tok, "chat_template", None):
-        ids = tok.apply_chat_template(example.messages(), add_generation_prompt=True, tokenize=True)
-        return list(ids["input_ids"] if isinstance(ids, dict) or hasattr(ids, "keys") else ids)
-    head = [tok.bos_token_id] if tok.bos_token_id is not None else []
-    return [*head, *tok(example.text(), add_special_tokens=False)["input_ids"]]
-
-
-def left_pad(tok, examples: Sequence[Example]) -> tuple[torch.Tensor, torch.Tensor]:
-    """``(P, W)`` prompt ids (:func:`prompt_ids`) left-padded so every prompt ends at the same
-    column, and their attention mask."""
-    prompts = [prompt_ids(tok, e) for e in examples]
-    width = max(len(p) for p in prompts)
-    ids = torch.full((len(prompts), width), tok.pad_token_id, dtype=torch.long)
-    mask = torch.zeros_like(ids)
-    for i, p in enumerate(prompts):
-        ids[i, width - len(p):] = torch.tensor(p)
-        mask[i, width - len(p):] = 1
-    return ids, mask
 
 
 def encode(tok, example: Example) -> Encoded:

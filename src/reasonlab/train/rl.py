@@ -30,14 +30,16 @@ from loguru import logger
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from ..config import ConfigError, to_yaml
+from ..data.sources import eval_sets, load_data
+from ..eval.sets import evaluate_sets
 from ..models import load_pretrained
+from ..models.encoding import prompt_ids
 from ..tasks import Example, get_task
 from .device import autocast_dtype, grad_scaler, pick_device, seed_all
 from .optim import build_optimizer
 from .rl_config import RLConfig
 from .rl_step import Batcher, build_batch, update
 from .rundir import RunDir
-from .sft import eval_sets, evaluate_sets, load_data
 
 __all__ = ["RLConfig", "init_folder", "train_rl"]
 
@@ -67,8 +69,6 @@ def _with_reward(examples: list[Example], reward: str | None) -> list[Example]:
 def _fitting(prompts: list[Example], tok, limit: int | None) -> list[Example]:
     if limit is None:
         return prompts
-    from .data import prompt_ids
-
     kept = [e for e in prompts if len(prompt_ids(tok, e)) <= limit]
     if not kept:
         raise ConfigError(f"field max_prompt_length = {limit}: every prompt is longer; raise it")
@@ -135,7 +135,8 @@ def _train(cfg: RLConfig, run: RunDir, resume: bool, progress: bool) -> Path:
             step += 1
             metrics["time/step"] = time.perf_counter() - t0
             if step % cfg.eval_every == 0 or step == steps:
-                metrics |= evaluate_sets(model, tok, sets, cfg, device)
+                metrics |= evaluate_sets(model, tok, sets, cfg.eval_max_new_tokens, cfg.eval_batch_size,
+                                          device)
                 metrics["time/seconds"] = time.perf_counter() - started
                 logger.info(f"step {step}: " + ", ".join(f"{k}={v:.4g}" for k, v in metrics.items()))
             run.log_metrics(step, metrics)

@@ -12,10 +12,10 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from ..data.sources import DataConfig
 from ..objectives import ADVANTAGES, AGGREGATIONS, KL_ESTIMATORS, POLICY_LOSSES
 from ..validation import Seed, StrictConfig
 from .optim import OptimConfig
-from .sft import DataConfig
 
 
 def _known(registry: dict, what: str):

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 import torch
 
+from ..models.encoding import left_pad
 from ..tasks import Example, get_task
-from .data import left_pad
 from .decoders import decoder_for
 
 

@@ -22,7 +22,8 @@ from loguru import logger
 from pydantic import BaseModel
 
 from ..config import ConfigError, parse_yaml
-from ..files import atomic_write_text, read_text
+from ..files import atomic_write_text
+from ..validation import read_text
 from .trainer_state import load_state, save_state
 
 _STEP = re.compile(r"step-(\d+)$")

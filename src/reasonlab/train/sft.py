@@ -13,52 +13,31 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 import torch
 from loguru import logger
-from pydantic import Field, model_validator
+from pydantic import Field
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from ..config import ConfigError, to_yaml
-from ..data.writer import read_split
-from ..eval.generation import generate, score
+from ..data.sources import DataConfig, eval_sets, load_data
+from ..eval.sets import evaluate_sets
 from ..models import (
     ModelConfig,
-    alphabet,
     build_model,
-    char_tokenizer,
     context_length,
     count_parameters,
+    data_tokenizer,
     load_pretrained,
 )
-from ..tasks import Example, task_config
 from ..validation import Seed, StrictConfig
 from .data import collate, encode, epoch_order
 from .device import autocast_dtype, grad_scaler, pick_device, seed_all
 from .optim import OptimConfig, build_optimizer
 from .rundir import RunDir
-
-
-class DataConfig(StrictConfig):
-    """A dataset folder written by ``reasonlab generate``, or a task config generated in memory."""
-
-    path: str | None = None
-    format: Literal["reasonlab", "causal-experiment"] = Field(
-        "reasonlab", description="causal-experiment: the seed's {prompt, completion} files "
-        "train/valid/test.jsonl of its built-in world")
-    task: dict[str, Any] | None = None
-    max_eval: int = Field(256, ge=1, description="distinct prompts per eval set")
-
-    @model_validator(mode="after")
-    def _one_source(self) -> DataConfig:
-        if (self.path is None) == (self.task is None):
-            raise ValueError("give exactly one of data.path (a generated dataset folder) or "
-                             "data.task (a task config, generated in memory)")
-        return self
 
 
 class SFTConfig(StrictConfig):
@@ -83,75 +62,6 @@ class SFTConfig(StrictConfig):
     threads: int | None = Field(None, ge=1, description="torch CPU threads (default: torch's)")
     log_rotation: str = "100 MB"
     log_retention: str = "10 days"
-
-
-@dataclass
-class Splits:
-    train: list[Example]
-    evals: dict[str, list[Example]]  # eval set name -> distinct-prompt examples
-
-
-def load_data(cfg: DataConfig) -> tuple[dict[str, list[Example]], str]:
-    """Every split's examples and a description of the source."""
-    if cfg.path is not None and cfg.format == "causal-experiment":
-        from ..tasks.boolean_world.seed_files import read_seed_dataset
-
-        return read_seed_dataset(Path(cfg.path)), f"{cfg.path} (causal-experiment format)"
-    if cfg.path is not None:
-        folder = Path(cfg.path)
-        splits = {s: read_split(folder, s) for s in ("train", "dev", "test")
-                  if (folder / f"{s}.jsonl").is_file()}
-        if "train" not in splits:
-            raise ConfigError(f"field data.path = {cfg.path!r}: no train.jsonl there; write one "
-                              "with `reasonlab generate CONFIG -o DIR`")
-        return splits, str(folder)
-    task, config = task_config(cfg.task, source="field data.task")
-    return {s: list(task.iter_split(config, s)) for s in ("train", "dev", "test")}, task.name
-
-
-def eval_sets(splits: dict[str, list[Example]], max_eval: int) -> dict[str, list[Example]]:
-    """``dev`` and ``held_out`` (test examples marked held out; else ``test``), one example per
-    distinct prompt, at most ``max_eval`` each."""
-    def distinct(examples: list[Example]) -> list[Example]:
-        seen: dict[str, Example] = {}
-        for e in examples:
-            seen.setdefault(e.text(), e)
-        return list(seen.values())[:max_eval]
-
-    out = {}
-    if splits.get("dev"):
-        out["dev"] = distinct(splits["dev"])
-    test = splits.get("test", [])
-    held = [e for e in test if e.meta.get("held_out")]
-    if held:
-        out["held_out"] = distinct(held)
-    elif test:
-        out["test"] = distinct(test)
-    return out
-
-
-def data_tokenizer(splits: dict[str, list[Example]]):
-    """A character tokenizer over every split's prompts and completions (a fresh model's)."""
-    return char_tokenizer(alphabet([t for s in splits.values() for e in s for t in (e.text(), e.completion)]))
-
-
-def evaluate_sets(model, tok, sets: dict[str, list[Example]], cfg: SFTConfig,
-                  device: torch.device) -> dict[str, float]:
-    metrics: dict[str, float] = {}
-    for name, examples in sets.items():
-        longest = max(len(tok(e.completion, add_special_tokens=False)["input_ids"]) for e in examples)
-        texts = generate(model, tok, examples, cfg.eval_max_new_tokens or longest + 4,
-                         batch_size=cfg.eval_batch_size, device=device)
-        results = score(examples, [t[0] for t in texts])
-        metrics[f"eval/{name}/exact"] = sum(r.score.correct for r in results) / len(results)
-        metrics[f"eval/{name}/reward"] = sum(r.score.reward for r in results) / len(results)
-        lengths = [len(ids) for ids in tok([t[0] for t in texts], add_special_tokens=False)["input_ids"]]
-        metrics[f"eval/{name}/response_length"] = sum(lengths) / len(lengths)
-    test = "held_out" if "held_out" in sets else "test" if "test" in sets else None
-    if test:
-        metrics["test/score"] = metrics[f"eval/{test}/reward"]
-        metrics["test/avg_response_length"] = metrics[f"eval/{test}/response_length"]
-    return metrics
 
 
 def train_sft(cfg: SFTConfig, resume: bool = False, progress: bool = True) -> Path:
@@ -233,7 +143,8 @@ def _train(cfg: SFTConfig, run: RunDir, resume: bool, progress: bool) -> Path:
                        "train/grad_norm": float(grad_norm), "train/tokens": tokens,
                        "train/epoch": step / steps_per_epoch}
             if step % cfg.eval_every == 0 or step == total:
-                metrics |= evaluate_sets(model, tok, sets, cfg, device)
+                metrics |= evaluate_sets(model, tok, sets, cfg.eval_max_new_tokens, cfg.eval_batch_size,
+                                          device)
                 exact = [v for k, v in metrics.items() if k.endswith("/exact")]
                 perfect = perfect + 1 if exact and min(exact) == 1.0 else 0
                 metrics["time/seconds"] = time.perf_counter() - started

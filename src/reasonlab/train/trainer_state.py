@@ -20,8 +20,8 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
-from ..files import atomic_write_text, read_json
-from ..validation import InputError
+from ..files import atomic_write_text
+from ..validation import InputError, read_json
 
 JSON_NAME = "trainer_state.json"
 TENSORS_NAME = "trainer_state.safetensors"

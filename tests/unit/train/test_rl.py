@@ -11,13 +11,13 @@ import torch
 from transformers import AutoModelForCausalLM
 
 from reasonlab.config import ConfigError, validate
+from reasonlab.data.sources import DataConfig, load_data
 from reasonlab.models import load_pretrained
 from reasonlab.train import rl as rl_module
 from reasonlab.train.logprobs import policy_logp
 from reasonlab.train.rl import RLConfig, train_rl
 from reasonlab.train.rl_step import Batcher, build_batch, update
 from reasonlab.train.rollout import concat, sample, score
-from reasonlab.train.sft import DataConfig, load_data
 
 TASK = {"task": "boolean_world", "seed": 42, "omit": "1,0,1,0,1",
         "sizes": {"train": 4000, "dev": 200, "test": 40}}  # the warm policy's data (conftest)

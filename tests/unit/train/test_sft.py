@@ -96,7 +96,7 @@ def test_bad_sft_config(tmp_path):
 
 def test_prompts_use_the_chat_template_when_the_tokenizer_has_one():
     from reasonlab.models import alphabet, char_tokenizer
-    from reasonlab.train.data import prompt_ids
+    from reasonlab.models.encoding import prompt_ids
 
     config = BooleanWorldConfig(sizes={"train": 1, "dev": 0, "test": 0})
     e = next(get_task("boolean_world").iter_split(config, "train"))
