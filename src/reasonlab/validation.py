@@ -54,8 +54,12 @@ class LimitError(InputError):
 
 
 def _num(x: int | float) -> str:
+    """``1,234,567`` for readable sizes; ``about 1.2e+40`` (or ``a 5000-digit number``) past that."""
     if isinstance(x, float) and not math.isfinite(x):
         return str(x)
+    if isinstance(x, int) and x >= 10**18:
+        digits = x.bit_length() * 0.30103
+        return f"about 1e+{int(digits)}" if digits < 4000 else f"a {int(digits) + 1}-digit number"
     return f"{x:,}" if isinstance(x, int) or x < 1e15 else f"{x:.3g}"
 
 
@@ -192,6 +196,10 @@ def parse_json(text: str, what: str = "JSON") -> Any:
                           parse_constant=lambda c: _bad_constant(c, what))
     except json.JSONDecodeError as e:
         raise InputError(f"{what} is not valid JSON: {e.msg} at line {e.lineno} column {e.colno}") from None
+    except InputError:
+        raise
+    except ValueError as e:  # an integer of 4,300+ digits, which int() refuses
+        raise InputError(f"{what} is not valid JSON here: {show_value(str(e))}") from None
 
 
 def _bad_constant(name: str, what: str) -> Any:

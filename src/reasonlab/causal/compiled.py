@@ -233,9 +233,11 @@ def _order_matrix(k, lt, fscope, flen, nf, loc, ids, cards, order, adj, present,
 
 
 @njit(cache=True)
-def _solve_one(target, values, cut, cards, pptr, parents, cptr, cpts, out, w, pool):
+def _solve_one(target, values, cut, cards, pptr, parents, cptr, cpts, out, w, pool, cap):
     """Unnormalised ``P(target, e | do)`` into ``out``; ``w`` holds scratch arrays (see
-    :func:`solve_batch`), ``pool`` the factor tables (returned, as it may grow)."""
+    :func:`solve_batch`), ``pool`` the factor tables. Returns ``(pool, over)``: the pool (it may
+    grow) and 0.0, or the entries of the first intermediate table over ``cap`` (then nothing is
+    computed and ``out`` is left as it was)."""
     (rel, stack, fscope, flen, fstart, alive, tmp, tmp2, tmp3, loc, ids, adj, present, fill,
      size, dirty, union, inunion, used_f, st, idx, isfree, order, masks) = w
     n = cards.size
@@ -333,11 +335,17 @@ def _solve_one(target, values, cut, cards, pptr, parents, cptr, cpts, out, w, po
         union[nu] = v
         nu += 1
         total = 1
+        ftotal = 1.0  # the same in float64, which cannot wrap around
         for p in range(nu):
             total *= cards[union[p]]
+            ftotal *= cards[union[p]]
             tmp3[p] = 0
             if p < nu - 1:
                 inunion[union[p]] = False
+        if ftotal / cards[v] > cap:
+            for a in range(k):
+                loc[ids[a]] = -1
+            return pool, ftotal / cards[v]
         for i in range(nuf):
             f = used_f[i]
             idx[i] = 0
@@ -398,22 +406,25 @@ def _solve_one(target, values, cut, cards, pptr, parents, cptr, cpts, out, w, po
         else:
             for t in range(cards[target]):
                 out[t] *= pool[fstart[f] + t]
-    return pool
+    return pool, 0.0
 
 
-def solve_batch(ints: np.ndarray, cpts: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def solve_batch(ints: np.ndarray, cpts: np.ndarray, rows: np.ndarray,
+                cap: int = 1 << 62) -> tuple[np.ndarray, np.ndarray]:
     """``(probabilities (B, K), totals (B,))`` for the ``B`` rung-1/2 queries of
     :func:`query_rows` on the model of :func:`flat_model`: ``totals[b] = P(e_b | do_b)`` up to
     the rounding of the CPTs, ``probabilities[b, k] = P(Y_b = k | e_b, do_b)`` (zero past the
-    target's cardinality; all zero when ``totals[b]`` is zero). Targets must be free."""
+    target's cardinality; all zero when ``totals[b]`` is zero). Targets must be free. A query
+    whose elimination needs a table of more than ``cap`` entries is not computed: its total is
+    minus the entries of that table."""
     n = int(ints[0])
     out = np.empty((rows.shape[0], int(ints[1 : n + 1].max()) + 1))
-    solve_into(ints, cpts, rows, out)
+    solve_into(ints, cpts, rows, out, cap)
     return out[:, :-1], out[:, -1]
 
 
 @njit(cache=True)
-def solve_into(ints, cpts, rows, result):
+def solve_into(ints, cpts, rows, result, cap):
     """:func:`solve_batch` writing into ``result (B, K+1)``: probabilities, then the total
     (returning nothing saves boxing arrays: a one-query call must stay cheap)."""
     n = ints[0]
@@ -457,7 +468,11 @@ def solve_into(ints, cpts, rows, result):
             values[v] = x - CUT if x >= CUT else x
         for t in range(kmax):
             out[i, t] = 0.0
-        pool = _solve_one(rows[i, 0], values, cut, cards, pptr, parents, cptr, cpts, out[i], w, pool)
+        pool, over = _solve_one(rows[i, 0], values, cut, cards, pptr, parents, cptr, cpts, out[i], w,
+                                pool, cap)
+        if over > 0.0:
+            result[i, kmax] = -over
+            continue
         total = 0.0
         for t in range(kmax):
             total += out[i, t]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import difflib
 import warnings
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
@@ -23,6 +24,7 @@ import networkx as nx
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from ..validation import check_limit, show_value
 from .errors import ModelError, QueryError
 
 
@@ -35,14 +37,15 @@ class DAG:
 
     def __post_init__(self) -> None:
         n = len(self.names)
+        check_limit("nodes", "variables in the model", n, "use a smaller model")
         if len(self.parents) != n:
             raise ModelError(f"DAG has {n} names but {len(self.parents)} parent lists")
         if len(set(self.names)) != n:
-            dup = sorted({x for x in self.names if self.names.count(x) > 1})
-            raise ModelError(f"duplicate variable names {dup}; every variable needs its own name")
+            dup = sorted(x for x, c in Counter(self.names).items() if c > 1)
+            raise ModelError(f"duplicate variable names {show_value(dup)}; every variable needs its own name")
         for i, pa in enumerate(self.parents):
             if len(set(pa)) != len(pa) or any(not 0 <= p < n or p == i for p in pa):
-                raise ModelError(f"variable {self.names[i]!r} has invalid parents {pa}")
+                raise ModelError(f"variable {show_value(self.names[i])} has invalid parents {pa}")
         _ = self.order  # raises on cycles
 
     @property
@@ -61,7 +64,7 @@ class DAG:
             close = difflib.get_close_matches(name, self.names, n=3)
             hint = f"; did you mean {', '.join(close)}?" if close else ""
             known = ", ".join(self.names[:12]) + (" ..." if self.n > 12 else "")
-            raise QueryError(f"unknown variable {name!r} (the model has {known}){hint}") from None
+            raise QueryError(f"unknown variable {show_value(name)} (the model has {known}){hint}") from None
 
     @cached_property
     def children(self) -> tuple[tuple[int, ...], ...]:
@@ -86,8 +89,10 @@ class DAG:
                     ready.append(c)
             ready.sort()
         if len(out) != self.n:
-            cyc = [self.names[i] for i in range(self.n) if i not in set(out)]
-            raise ModelError(f"the graph has a directed cycle through {cyc}; an SCM must be acyclic")
+            done = set(out)
+            cyc = [self.names[i] for i in range(self.n) if i not in done]
+            raise ModelError(f"the graph has a directed cycle through {show_value(cyc)}; an SCM must be "
+                             "acyclic")
         return tuple(out)
 
     @property
@@ -225,15 +230,21 @@ class DagConfig(BaseModel):
     The seed generator is ``roots=None`` (1..n-1), ``parents=(1, 2)``.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
-    nodes: int = Field(5, ge=1, le=10_000, description="number of variables")
+    nodes: int = Field(5, ge=1, description="number of variables (at most the limit 'nodes')")
     roots: tuple[int, int] | None = Field(None, description="range of root counts; None = 1..n-1")
     parents: tuple[int, int] = Field((1, 2), description="range of parent counts of non-roots")
     max_in_degree: int | None = Field(None, ge=1, description="hard cap on parents per node")
     edge_density: float | None = Field(None, gt=0.0, le=1.0, description="P(edge) mode")
     name_prefix: str = Field("v", pattern=r"^[A-Za-z][A-Za-z0-9_]*$")
     shuffle_names: bool = Field(True, description="hide the topological order behind names")
+
+    @field_validator("nodes")
+    @classmethod
+    def _check_nodes(cls, v: int) -> int:
+        check_limit("nodes", "variables in a model", v, "use fewer nodes")
+        return v
 
     @field_validator("parents", "roots")
     @classmethod

@@ -20,14 +20,17 @@ unrounded tables it did not show; ``causal-seed.md`` §7.2).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
 
+from ..validation import check_limit, show_value
 from .dag import DAG
 from .errors import ModelError, QueryError
+from .errors import cells as approx
 
 ROW_SUM_TOLERANCE = 1e-6
 
@@ -52,6 +55,28 @@ def round_distribution(p: np.ndarray, decimals: int) -> tuple[np.ndarray, np.nda
     return units / scale, units
 
 
+def check_sizes(dag: DAG, cards: tuple[int, ...]) -> None:
+    """Each CPT and all of them together within the limits ``cpt_cells`` and ``model_cells``."""
+    cells = [math.prod(cards[p] for p in pa) * k for pa, k in zip(dag.parents, cards, strict=True)]
+    if cells:
+        big = max(range(len(cells)), key=cells.__getitem__)
+        check_limit("cpt_cells", f"the table of {show_value(dag.names[big])}", approx(cells[big]),
+                    "use fewer parents or states")
+    check_limit("model_cells", "the tables of the model together", approx(sum(cells)), "use a smaller model")
+
+
+def _check_states(name: str, states: tuple[str, ...]) -> None:
+    """At least one state, all distinct."""
+    if not states:
+        raise ModelError(f"variable {show_value(name)} has no states; give it at least one")
+    seen: set[str] = set()
+    for s in states:
+        if s in seen:
+            raise ModelError(f"duplicate state {show_value(s)} of variable {show_value(name)}: "
+                             "state names must be distinct")
+        seen.add(s)
+
+
 @dataclass(frozen=True, eq=False)
 class DiscreteSCM:
     """A discrete SCM: a DAG, the state labels of each variable, and one CPT per variable."""
@@ -67,14 +92,14 @@ class DiscreteSCM:
         if len(self.states) != n or len(self.cpts) != n:
             raise ModelError(f"need states and a CPT for each of the {n} variables")
         cards = tuple(len(s) for s in self.states)
+        check_sizes(self.dag, cards)
         fixed = []
         for i, (name, cpt) in enumerate(zip(self.dag.names, self.cpts, strict=True)):
-            if cards[i] < 1 or len(set(self.states[i])) != cards[i]:
-                raise ModelError(f"variable {name!r} needs distinct state names, got {self.states[i]}")
+            _check_states(name, self.states[i])
             arr = np.array(cpt, dtype=np.float64)
             shape = (*tuple(cards[p] for p in self.dag.parents[i]), cards[i])
             if arr.shape != shape:
-                raise ModelError(f"CPT of {name!r} has shape {arr.shape}, expected {shape} "
+                raise ModelError(f"CPT of {show_value(name)} has shape {arr.shape}, expected {shape} "
                                  "(one row per parent configuration, first parent slowest)")
             arr.setflags(write=False)
             fixed.append(arr)
@@ -85,8 +110,10 @@ class DiscreteSCM:
                                                                  zip(fixed, cards, strict=True)]))[:-1]))
         bad_value = ~np.isfinite(flat) | (flat < 0)
         if bad_value.any():
-            where = int(np.searchsorted(np.cumsum([a.size for a in fixed]), np.argmax(bad_value), "right"))
-            raise ModelError(f"CPT of {self.dag.names[where]!r} has negative or non-finite entries")
+            at = int(np.argmax(bad_value))
+            where = int(np.searchsorted(np.cumsum([a.size for a in fixed]), at, "right"))
+            raise ModelError(f"CPT of {show_value(self.dag.names[where])} holds {float(flat[at])!r}, which "
+                             "is not a probability; use finite numbers from 0 to 1")
         sums = np.add.reduceat(flat, starts.astype(np.int64)) if flat.size else flat
         bad = np.abs(sums - 1.0) > ROW_SUM_TOLERANCE
         if bad.any():
@@ -94,8 +121,8 @@ class DiscreteSCM:
             var = int(rows[k])
             first = int(np.searchsorted(rows, var))
             row = np.unravel_index(k - first, fixed[var].shape[:-1]) if fixed[var].ndim > 1 else ()
-            raise ModelError(f"CPT of {self.dag.names[var]!r}: row {tuple(int(r) for r in row)} sums "
-                             f"to {sums[k]:.9g}, not 1; normalise each row")
+            raise ModelError(f"CPT of {show_value(self.dag.names[var])}: row {tuple(int(r) for r in row)} "
+                             f"sums to {sums[k]:.9g}, not 1; normalise each row")
         object.__setattr__(self, "cpts", tuple(fixed))
         object.__setattr__(self, "_cache", {})
 
@@ -140,9 +167,9 @@ class DiscreteSCM:
         tok = str(token)
         if tok in labels:
             return labels.index(tok)
-        if tok.isdigit() and int(tok) < len(labels):
+        if tok.isascii() and tok.isdigit() and int(tok) < len(labels):
             return int(tok)
-        raise QueryError(f"{self.names[var]}={tok!r} is out of range: "
+        raise QueryError(f"{self.names[var]}={show_value(tok)} is out of range: "
                          f"{self.names[var]} takes values {list(labels)}")
 
     # ------------------------------------------------------------------ mechanism
@@ -170,4 +197,5 @@ class DiscreteSCM:
         return DiscreteSCM(dag=self.dag, states=self.states, cpts=cpts)
 
     def __repr__(self) -> str:
-        return f"DiscreteSCM(n={self.n}, cards={list(self.cards)}, edges={len(self.dag.edges)})"
+        cards = ", ".join(map(str, self.cards[:12])) + (", ..." if self.n > 12 else "")
+        return f"DiscreteSCM(n={self.n}, cards=[{cards}], edges={len(self.dag.edges)})"

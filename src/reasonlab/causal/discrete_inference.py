@@ -40,6 +40,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ..validation import LimitError, check_limit, limit, show_value
 from .discrete import DiscreteSCM
 from .elimination import Contraction, Factor, OpCount, compile_contraction
 from .errors import QueryError, ZeroProbabilityEvidence
@@ -140,13 +141,19 @@ def _star_map(model: DiscreteSCM, interventions: Sequence[int]) -> dict[int, int
     return star
 
 
-def _twin_factor(model: DiscreteSCM, v: int) -> np.ndarray:
+def _twin_factor(model: DiscreteSCM, v: int, q: Query | None = None) -> np.ndarray:
     """``T_v`` over (pa, pa*, x, x*), axes in that order (see module docstring). Where a parent
-    is shared by both worlds its two axes carry one label and the elimination takes the diagonal."""
+    is shared by both worlds its two axes carry one label and the elimination takes the diagonal.
+    Its size is checked against the limit ``twin_cells`` first (the error names ``q``)."""
     key = ("twin", v)
     if key not in model._cache:
         cdf = model.cdf(v)  # (A, K)
-        _a, k = cdf.shape
+        a, k = cdf.shape
+        where = f"{q}: " if q is not None else ""
+        check_limit("twin_cells",
+                    f"{where}the counterfactual (twin-network) table of {show_value(model.names[v])}",
+                    a * a * k * k, "intervene on a variable with fewer descendants, or use a model with "
+                    "smaller tables")
         bp = np.unique(np.concatenate(([0.0], cdf.ravel())))
         right, lengths = bp[1:], np.diff(bp)  # intervals (bp[j], bp[j+1]]
         f = (cdf[:, None, :] < right[None, :, None]).sum(-1)  # (A, m): state in interval j
@@ -184,7 +191,7 @@ def _network(model: DiscreteSCM, b: _Bound) -> tuple[list[Factor], dict[int, int
         pa = model.parents[v]
         if owner.get(n + v) == v:
             labels = pa + tuple(star[p] for p in pa) + (v, n + v)
-            factors.append((labels, _twin_factor(model, v)))
+            factors.append((labels, _twin_factor(model, v, q)))
         else:
             factors.append(((*pa, v), model.cpts[v]))
     cards = {i: model.cards[i % n] for i in range(2 * n)}
@@ -200,10 +207,12 @@ def _plan(model: DiscreteSCM, b: _Bound, free: bool) -> Contraction:
         factors, cards = _network(model, b)
         fixed_vars = sorted(b.fixed)
         target = () if determined else (b.target,)
+        what = f"{b.query}: an intermediate table of variable elimination"
         if free:
-            plan = compile_contraction(factors, keep=(*fixed_vars, *target), fixed=(), cards=cards)
+            plan = compile_contraction(factors, keep=(*fixed_vars, *target), fixed=(), cards=cards,
+                                       what=what)
         else:
-            plan = compile_contraction(factors, keep=target, fixed=fixed_vars, cards=cards)
+            plan = compile_contraction(factors, keep=target, fixed=fixed_vars, cards=cards, what=what)
         model._cache[key] = plan
     return plan
 
@@ -243,7 +252,7 @@ def solve(model: DiscreteSCM, query: str | Query, engine: str = "compiled") -> D
     if engine == "compiled" and _compiled_ok(b):
         return _compiled_one(model, b)
     if engine not in ENGINES:
-        raise QueryError(f"engine {engine!r}: choose one of {sorted(ENGINES)}")
+        raise QueryError(f"engine {show_value(engine)}: choose one of {sorted(ENGINES)}")
     plan = _plan(model, b, free=False)
     return _finish(model, b, plan.evaluate(b.fixed), lambda: plan)
 
@@ -259,8 +268,13 @@ def _by_shape(model: DiscreteSCM, bound: list[_Bound], members: list[int],
         first = bound[group[0]]
         plan = _plan(model, first, free=False)
         size = prod(model.cards[v % model.n] for v in [*first.fixed, first.target])
-        if len(group) > 1 and first.target not in first.fixed and size <= FREE_TABLE_LIMIT:
-            table = _plan(model, first, free=True).evaluate({})
+        free = len(group) > 1 and first.target not in first.fixed and size <= FREE_TABLE_LIMIT
+        if free:
+            try:
+                table = _plan(model, first, free=True).evaluate({})
+            except LimitError:  # free inputs make tables larger: answer the queries one by one
+                free = False
+        if free:
             for i in group:
                 b = bound[i]
                 results[i] = _finish(model, b, table[tuple(b.fixed[v] for v in sorted(b.fixed))],
@@ -283,28 +297,41 @@ def _kernel():
 
 def _compiled_one(model: DiscreteSCM, b: _Bound) -> DiscreteResult:
     """One rung-1/2 query in the compiled kernel, through buffers kept on the model (this is
-    the hot path of ``query``: every microsecond of Python here shows in the benchmark)."""
+    the hot path of ``query``: every microsecond of Python here shows in the benchmark). The
+    limit ``factor_cells`` is read once, when the model answers its first query this way
+    (reading the environment costs about as much as a tenth of a query)."""
     state = model._cache.get("one")
     if state is None:
         k = _kernel()
         row = np.full((1, model.n + 1), -1, dtype=np.int64)
         state = model._cache["one"] = (k.solve_into, k.fill_row, *k.flat_model(model), row,
-                                       row[0], np.empty((1, max(model.cards) + 1)), Lock())
-    solve_into, fill_row, ints, cpts, row, flat, result, lock = state
+                                       row[0], np.empty((1, max(model.cards) + 1)), Lock(),
+                                       limit("factor_cells"))
+    solve_into, fill_row, ints, cpts, row, flat, result, lock, cap = state
     y = b.target
     with lock:  # the buffers are shared by every thread querying this model
         fill_row(flat, y, b.fixed, b.cut)
         try:
-            solve_into(ints, cpts, row, result)
+            solve_into(ints, cpts, row, result, cap)
         finally:
             for v in b.fixed:
                 flat[v + 1] = -1
         total = result[0, -1]
         probs = result[0, : model.cards[y]].copy()
+    _check_total(b.query, total)
     if not total > 0.0:
         raise _zero_evidence(b.query)
     return DiscreteResult(b.query, model.names[y], model.states[y], probs, model.names,
                           partial(_plan, model, b, False))
+
+
+def _check_total(q: Query, total: float) -> None:
+    """A negative total from the kernel is minus the entries of a table over the limit."""
+    if total < 0:
+        size = -float(total)  # the kernel counts in float64: it may be inf
+        check_limit("factor_cells", f"{q}: an intermediate table of variable elimination",
+                    int(size) if size < 1e15 else size,
+                    "ask about fewer variables, or use a model whose graph has a smaller treewidth")
 
 
 def _compiled(model: DiscreteSCM, bound: list[_Bound], members: list[int],
@@ -312,10 +339,11 @@ def _compiled(model: DiscreteSCM, bound: list[_Bound], members: list[int],
     """Rung-1/2 queries with a free target, all in one call of the compiled kernel."""
     k = _kernel()
     rows = k.query_rows(model.n, [(bound[i].target, bound[i].fixed, bound[i].cut) for i in members])
-    probs, totals = k.solve_batch(*k.flat_model(model), rows)
+    probs, totals = k.solve_batch(*k.flat_model(model), rows, limit("factor_cells"))
     names, states, cards = model.names, model.states, model.cards
     for row, i in enumerate(members):
         b = bound[i]
+        _check_total(b.query, totals[row])
         if not totals[row] > 0.0:
             raise _zero_evidence(b.query)
         y = b.target
@@ -336,7 +364,7 @@ def solve_many(model: DiscreteSCM, queries: Sequence[str | Query],
     ``numpy`` engine group queries by shape: one compiled plan per shape, and shapes asked
     several times are evaluated once with their inputs free, then looked up."""
     if engine not in ENGINES:
-        raise QueryError(f"engine {engine!r}: choose one of {sorted(ENGINES)}")
+        raise QueryError(f"engine {show_value(engine)}: choose one of {sorted(ENGINES)}")
     bound = [_bind(model, parse_query(q)) for q in queries]
     results: list[DiscreteResult | None] = [None] * len(bound)
     fast = [i for i, b in enumerate(bound) if _compiled_ok(b)]

@@ -26,9 +26,13 @@ from math import prod
 
 import numpy as np
 
+from ..validation import check_limit, limit
+from .errors import cells
+
 Labels = tuple[int, ...]
 BIG_STEP = 1 << 16  # entries above which a multi-factor einsum step uses a pairwise path
 Factor = tuple[Labels, np.ndarray]
+_FIX = "ask about fewer variables, or use a model whose graph has a smaller treewidth"
 
 
 @dataclass(frozen=True)
@@ -105,14 +109,18 @@ def _score(v: int, adj: dict[int, set[int]], cards: Mapping[int, int]) -> tuple[
 
 def compile_contraction(factors: Sequence[Factor], keep: Sequence[int],
                         fixed: Sequence[int], cards: Mapping[int, int],
-                        big_factor: int = 1) -> Contraction:
+                        big_factor: int = 1,
+                        what: str = "an intermediate table of variable elimination") -> Contraction:
     """Compile the elimination of every variable not in ``keep`` or ``fixed``.
 
     ``keep`` variables that no factor mentions get a constant-one factor (the answer does not
     depend on them). ``keep`` and ``fixed`` must be disjoint. ``big_factor`` scales the table
     sizes used to decide which steps are big enough for a pairwise einsum path (a batch axis
-    compiled with card 1 is later evaluated with many rows).
+    compiled with card 1 is later evaluated with many rows). Every table the order creates is
+    checked against the limit ``factor_cells`` before anything is computed (``what`` names it
+    in the error).
     """
+    cap = limit("factor_cells")
     keep = tuple(keep)
     fixed_set = set(fixed)
     tables: list[np.ndarray] = []
@@ -145,6 +153,8 @@ def compile_contraction(factors: Sequence[Factor], keep: Sequence[int],
         union = tuple(dict.fromkeys(u for slot in used for u in live[slot]))
         out = tuple(u for u in union if u != v)
         size = prod(cards[u] for u in union)
+        if size // cards[v] > cap:
+            check_limit("factor_cells", what, cells(size // cards[v]), _FIX)
         ops += OpCount(sums=size - size // cards[v], products=(len(used) - 1) * size)
         width = max(width, len(union))
         loc, loc_out = _local([live[s] for s in used], out)
@@ -169,6 +179,7 @@ def compile_contraction(factors: Sequence[Factor], keep: Sequence[int],
         used = [len(tables) - 1]
         live[used[0]] = ()
     size = prod(cards[u] for u in keep)
+    check_limit("factor_cells", what, cells(size), _FIX)
     ops += OpCount(products=max(len(used) - 1, 0) * size)
     loc, loc_out = _local([live[s] for s in used], keep)
     steps.append((tuple(used), loc, loc_out, len(used) > 2 and size * big_factor > BIG_STEP))

@@ -8,6 +8,8 @@ it and redraw, while everything else stays a hard error.
 
 from __future__ import annotations
 
+import math
+
 from ..validation import InputError
 
 
@@ -20,13 +22,23 @@ class QueryError(CausalError):
 
 
 class QuerySyntaxError(QueryError):
-    """A query string does not follow the grammar; ``position`` is the 0-based column."""
+    """A query string does not follow the grammar; ``position`` is the 0-based column.
+
+    The message is one line: the query (long ones cut to the text around the column), the column
+    and what is wrong there."""
 
     def __init__(self, text: str, position: int, message: str) -> None:
         self.text = text
         self.position = position
-        pointer = " " * position + "^"
-        super().__init__(f"{message} at column {position}:\n  {text}\n  {pointer}")
+        super().__init__(f"query {_around(text, position)}, column {position}: {message}")
+
+
+def _around(text: str, position: int, width: int = 40) -> str:
+    """``text`` quoted, cut to ``width`` characters either side of ``position`` when longer."""
+    if len(text) <= 2 * width + 20:
+        return repr(text)
+    lo, hi = max(position - width, 0), position + width
+    return ("..." if lo else "") + repr(text[lo:hi]) + ("..." if hi < len(text) else "")
 
 
 class ZeroProbabilityEvidence(CausalError):
@@ -35,3 +47,19 @@ class ZeroProbabilityEvidence(CausalError):
 
 class ModelError(CausalError):
     """A model (built in code or read from a file) is not a valid SCM."""
+
+
+def cells(n: int) -> int | float:
+    """A size for a limit message: ``n`` itself up to 10**15, then a float (``inf`` past the float
+    range), so a message never prints thousands of digits (Python refuses past 4,300)."""
+    if n < 10**15:
+        return n
+    try:
+        return float(n)
+    except OverflowError:
+        return math.inf
+
+
+def big(n: int) -> str:
+    """An integer for a message: ``1,000`` up to 10**15, then ``~10**40`` (never thousands of digits)."""
+    return f"{n:,}" if n < 10**15 else f"~10**{int(n.bit_length() * math.log10(2))}"

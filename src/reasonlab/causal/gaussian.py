@@ -22,9 +22,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import norm
 
+from ..validation import show_value
 from .dag import DAG
 from .errors import ModelError, QueryError, ZeroProbabilityEvidence
-from .query import Query, parse_query
+from .query import Query, finite_number, parse_query
 
 
 @dataclass(frozen=True, eq=False)
@@ -47,12 +48,19 @@ class GaussianSCM:
             raise ModelError(f"need weights, an intercept and a sigma for each of the {n} variables")
         for i, wi in enumerate(w):
             if wi.shape != (len(self.dag.parents[i]),):
-                raise ModelError(f"{self.dag.names[i]!r} has {len(self.dag.parents[i])} parents "
+                raise ModelError(f"{show_value(self.dag.names[i])} has {len(self.dag.parents[i])} parents "
                                  f"but {wi.size} weights")
-        if not (np.all(np.isfinite(b)) and all(np.all(np.isfinite(x)) for x in w)):
-            raise ModelError("weights and intercepts must be finite numbers")
-        if not np.all(np.isfinite(s)) or np.any(s <= 0):
-            raise ModelError("every noise sigma must be a positive number")
+        names = self.dag.names
+        for i, wi in enumerate(w):
+            if not np.all(np.isfinite(wi)):
+                raise ModelError(f"{show_value(names[i])} has the weights {show_value(wi.tolist())}; "
+                                 "weights must be finite numbers")
+        for what, arr in (("intercept", b), ("sigma", s)):
+            bad = ~np.isfinite(arr) | ((arr <= 0) if what == "sigma" else False)
+            if bad.any():
+                i = int(np.argmax(bad))
+                need = "a positive finite number" if what == "sigma" else "a finite number"
+                raise ModelError(f"{show_value(names[i])} has {what} {float(arr[i])!r}; it must be {need}")
         for arr in (*w, b, s):
             arr.setflags(write=False)
         object.__setattr__(self, "weights", w)
@@ -116,11 +124,13 @@ class GaussianResult:
 
 
 def _number(model: GaussianSCM, name: str, text: str) -> tuple[int, float]:
+    """Variable index and finite value of ``name=text`` (errors name the assignment)."""
     var = model.dag.index(name)
     try:
-        return var, float(text)
+        float(text)
     except ValueError:
-        raise QueryError(f"{name}={text!r}: values of a Gaussian model are numbers") from None
+        raise QueryError(f"{name}={show_value(text)}: values of a Gaussian model are numbers") from None
+    return var, finite_number(text, f"{name}={show_value(text)}")
 
 
 def _condition(m: np.ndarray, cov: np.ndarray, y: int, ev: dict[int, float]) -> tuple[float, float]:
@@ -146,8 +156,24 @@ def _tail(q: Query, mean: float, var: float) -> float | None:
 
 
 def solve_gaussian(model: GaussianSCM, query: str | Query) -> GaussianResult:
-    """Exact answer to one query on a linear-Gaussian SCM."""
+    """Exact answer to one query on a linear-Gaussian SCM; an answer that float64 cannot hold
+    (values near 1e308, noise scales near 1e-308) is a :class:`QueryError`, never a NaN."""
     q = parse_query(query)
+    try:
+        with np.errstate(all="ignore"):
+            result = _solve(model, q)
+    except np.linalg.LinAlgError:
+        raise QueryError(f"{q}: the evidence covariance is singular in float64 (noise scales too "
+                         "small?); rescale the model") from None
+    values = (result.mean, result.variance, 0.0 if result.probability is None else result.probability)
+    if not all(np.isfinite(values)):
+        raise QueryError(f"{q}: the answer is not a finite number in float64 (mean {result.mean!r}, "
+                         f"variance {result.variance!r}); use smaller values or rescale the model")
+    return result
+
+
+def _solve(model: GaussianSCM, q: Query) -> GaussianResult:
+    """:func:`solve_gaussian` without the checks of the answer."""
     if q.target_value is not None:
         raise QueryError(f"{q}: a Gaussian target has a density; ask P({q.target} | ...) for its "
                          f"mean and variance or P({q.target} > t | ...) for a tail probability")

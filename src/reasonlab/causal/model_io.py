@@ -14,11 +14,17 @@ slowest), each row a distribution over ``states``. Gaussian variables carry
 ``{"name", "parents", "weights", "intercept", "sigma"}`` with ``X = intercept + sum_j weights[j] *
 parents[j] + sigma * eps``. ``meta`` is free-form and ignored on load. Floats are written with
 ``repr`` precision, so a save/load round trip is exact. Writes are atomic.
+
+Files are read with :mod:`reasonlab.files` (UTF-8 text, strict JSON: no NaN or Infinity, no
+repeated keys, at most 200 levels deep); numbers must be finite, and table sizes are checked
+against the limits ``nodes``, ``cpt_cells`` and ``model_cells`` before arrays are built. Every
+problem is one :class:`ModelError` naming the file and the field.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
@@ -27,10 +33,11 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..files import atomic_write_text
+from ..validation import InputError, check_limit, parse_json, read_text, show_value
 from .bif import read_bif, to_bif
 from .dag import DAG
 from .discrete import DiscreteSCM
-from .errors import ModelError
+from .errors import ModelError, cells
 from .gaussian import GaussianSCM
 
 SCM = DiscreteSCM | GaussianSCM
@@ -38,7 +45,7 @@ FORMAT = "reasonlab-scm"
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class _DiscreteVar(_Strict):
@@ -79,38 +86,83 @@ def _dag(source: str, variables: list) -> DAG:
     for v in variables:
         unknown = [p for p in v.parents if p not in index]
         if unknown:
-            raise ModelError(f"{source}: variable {v.name!r} has unknown parents {unknown}")
+            raise ModelError(f"{source}: variable {show_value(v.name)} has unknown parents {unknown}")
         parents.append(tuple(index[p] for p in v.parents))
     return DAG(names=tuple(names), parents=tuple(parents))
 
 
 def model_from_dict(data: dict, source: str = "<dict>") -> SCM:
     """Build a model from the JSON schema above (errors name the offending field)."""
-    family = data.get("family") if isinstance(data, dict) else None
-    schema = {"discrete": _DiscreteFile, "gaussian": _GaussianFile}.get(family)  # type: ignore[arg-type]
-    if schema is None:
-        raise ModelError(f"{source}: 'family' is {family!r}; it must be 'discrete' or 'gaussian'")
+    doc = _document(data, source)
+    check_limit("nodes", f"{source}: variables in the model", len(doc.variables), "use a smaller model")
     try:
-        doc = schema.model_validate(data)
+        dag = _dag(source, doc.variables)
+        if isinstance(doc, _DiscreteFile):
+            return DiscreteSCM(dag=dag, states=tuple(tuple(v.states) for v in doc.variables),
+                               cpts=_cpts(source, doc, dag))
+        return GaussianSCM(dag=dag, weights=tuple(np.array(v.weights) for v in doc.variables),
+                           intercepts=np.array([v.intercept for v in doc.variables]),
+                           sigmas=np.array([v.sigma for v in doc.variables]))
+    except ModelError as e:
+        message = str(e)
+        raise ModelError(message if message.startswith(source) else f"{source}: {message}") from None
+
+
+def _document(data: object, source: str) -> _DiscreteFile | _GaussianFile:
+    """``data`` validated against the schema of its family."""
+    if not isinstance(data, dict):
+        raise ModelError(f"{source}: a model file must hold a JSON object (a mapping with 'format', "
+                         f"'family' and 'variables'), not a {_json_type(data)}")
+    family = data.get("family")
+    schema = {"discrete": _DiscreteFile, "gaussian": _GaussianFile}.get(family) if isinstance(
+        family, str) else None
+    if schema is None:
+        got = "missing" if "family" not in data else f"{show_value(family)}"
+        raise ModelError(f"{source}: 'family' is {got}; it must be 'discrete' or 'gaussian'")
+    try:
+        return schema.model_validate(data)
     except ValidationError as e:
         err = e.errors()[0]
         where = ".".join(str(x) for x in err["loc"])
-        raise ModelError(f"{source}: field {where}: {err['msg']} (got {err.get('input')!r:.80})") from None
-    dag = _dag(source, doc.variables)
-    if isinstance(doc, _DiscreteFile):
-        cpts = []
-        for i, v in enumerate(doc.variables):
-            shape = (*tuple(len(doc.variables[p].states) for p in dag.parents[i]), len(v.states))
-            arr = np.array(v.cpt, dtype=np.float64)
-            if arr.size != int(np.prod(shape)):
-                raise ModelError(f"{source}: variable {v.name!r}: cpt has {arr.size} numbers, "
-                                 f"expected {int(np.prod(shape[:-1]))} rows of {shape[-1]}")
-            cpts.append(arr.reshape(shape))
-        return DiscreteSCM(dag=dag, states=tuple(tuple(v.states) for v in doc.variables),
-                           cpts=tuple(cpts))
-    return GaussianSCM(dag=dag, weights=tuple(np.array(v.weights) for v in doc.variables),
-                       intercepts=np.array([v.intercept for v in doc.variables]),
-                       sigmas=np.array([v.sigma for v in doc.variables]))
+        raise ModelError(f"{source}: field {where}{_variable_name(data, err['loc'])}: {err['msg']} "
+                         f"(got {show_value(err.get('input'))})") from None
+
+
+def _json_type(data: object) -> str:
+    return {list: "list", str: "string", int: "number", float: "number", bool: "boolean",
+            type(None): "null"}.get(type(data), type(data).__name__)
+
+
+def _variable_name(data: dict, loc: tuple) -> str:
+    """`` (variable 'a')`` when ``loc`` points into ``variables[i]`` and that one has a name."""
+    if len(loc) < 2 or loc[0] != "variables" or not isinstance(loc[1], int):
+        return ""
+    variables = data.get("variables")
+    item = variables[loc[1]] if isinstance(variables, list) and loc[1] < len(variables) else None
+    name = item.get("name") if isinstance(item, dict) else None
+    return f" (variable {show_value(name)})" if isinstance(name, str) else ""
+
+
+def _cpts(source: str, doc: _DiscreteFile, dag: DAG) -> tuple[np.ndarray, ...]:
+    """The CPT arrays of a discrete document, sizes checked against the limits first."""
+    cpts, total = [], 0
+    for i, v in enumerate(doc.variables):
+        shape = (*tuple(len(doc.variables[p].states) for p in dag.parents[i]), len(v.states))
+        size = math.prod(shape)
+        check_limit("cpt_cells", f"{source}: the table of {show_value(v.name)}", cells(size),
+                    "use fewer parents or states")
+        total += size
+        check_limit("model_cells", f"{source}: the tables of the model together", cells(total),
+                    "use a smaller model")
+        rows = [len(row) for row in v.cpt]
+        if len(rows) != size // shape[-1] or any(n != shape[-1] for n in rows):
+            bad = next((r for r, n in enumerate(rows) if n != shape[-1]), 0)
+            detail = f"it has {len(rows)} rows" if len(rows) != size // shape[-1] else \
+                f"row {bad} has {rows[bad]} numbers"
+            raise ModelError(f"{source}: variable {show_value(v.name)}: cpt needs {size // shape[-1]} rows "
+                             f"(one per parent configuration) of {shape[-1]} numbers; {detail}")
+        cpts.append(np.array(v.cpt, dtype=np.float64).reshape(shape))
+    return tuple(cpts)
 
 
 def model_to_dict(model: SCM, meta: dict | None = None) -> dict:
@@ -136,9 +188,11 @@ def model_to_dict(model: SCM, meta: dict | None = None) -> dict:
 
 def _read_json(path: Path) -> SCM:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as e:
-        raise ModelError(f"{path}: not valid JSON (line {e.lineno}, column {e.colno}: {e.msg})") from None
+        data = parse_json(read_text(path, "model file"), str(path))
+    except InputError as e:
+        raise ModelError(str(e)) from None
+    except ValueError as e:  # json's own limits, e.g. integers of more than 4300 digits
+        raise ModelError(f"{path} is not valid JSON: {e}") from None
     return model_from_dict(data, source=str(path))
 
 
@@ -162,7 +216,9 @@ def load_model(path: str | Path) -> SCM:
     path = Path(path)
     reader = _READERS.get(path.suffix.lower())
     if reader is None:
-        raise ModelError(f"{path}: unknown model format {path.suffix!r}; use .json or .bif")
+        raise ModelError(f"{path}: unknown model format {show_value(path.suffix)}; use .json or .bif")
+    if path.is_dir():
+        raise ModelError(f"{path}: is a folder, not a model file; give the path of a .json or .bif file")
     if not path.is_file():
         raise ModelError(f"{path}: no such model file")
     return reader(path)
@@ -173,6 +229,8 @@ def save_model(model: SCM, path: str | Path, meta: dict | None = None) -> Path:
     path = Path(path)
     writer = _WRITERS.get(path.suffix.lower())
     if writer is None:
-        raise ModelError(f"{path}: unknown model format {path.suffix!r}; use .json or .bif")
+        raise ModelError(f"{path}: unknown model format {show_value(path.suffix)}; use .json or .bif")
+    if path.is_dir():
+        raise ModelError(f"{path}: is a folder; give the path of the file to write")
     writer(model, path, meta)
     return path

@@ -13,7 +13,8 @@ distribution of ``Y`` had ``X`` been set to ``x``, given the factual evidence (w
 ``X`` and ``Y`` themselves). Names may contain underscores: in ``my_var_{X=1}`` the subscript
 starts at ``_{``. ``VALUE`` is a state label or number (``[A-Za-z0-9_.+-/]+``) or a quoted
 string for labels such as ``"<5"``. ``P(Y=1 | ...)`` also reports the probability of that value;
-``P(Y > 0.5 | ...)`` asks a Gaussian model for a tail probability.
+``P(Y > 0.5 | ...)`` asks a Gaussian model for a tail probability. Thresholds (and the values a
+Gaussian model reads) must be finite numbers: ``nan``, ``inf`` and ``1e400`` are errors.
 
 Values are kept as strings here; a model resolves them (state labels, indices or floats) when
 the query is bound to it.
@@ -21,10 +22,13 @@ the query is bound to it.
 
 from __future__ import annotations
 
+import math
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from ..validation import show_value
 from .errors import QueryError, QuerySyntaxError
 
 Assignments = tuple[tuple[str, str], ...]
@@ -38,10 +42,9 @@ def _assignments(items: Mapping[str, object] | Iterable[tuple[str, object]] | No
                  what: str) -> Assignments:
     pairs = list(items.items() if isinstance(items, Mapping) else (items or ()))
     out = tuple((str(k), _value_text(v)) for k, v in pairs)
-    names = [k for k, _ in out]
-    dup = sorted({k for k in names if names.count(k) > 1})
+    dup = sorted(k for k, count in Counter(k for k, _ in out).items() if count > 1)
     if dup:
-        raise QueryError(f"{what} sets {dup} more than once; give each variable one value")
+        raise QueryError(f"{what} sets {show_value(dup)} more than once; give each variable one value")
     return out
 
 
@@ -72,8 +75,8 @@ class Query:
     evidence: Assignments = field(default=())
 
     def __post_init__(self) -> None:
-        if not _NAME.fullmatch(self.target):
-            raise QueryError(f"target {self.target!r} is not a variable name")
+        if not isinstance(self.target, str) or not _NAME.fullmatch(self.target):
+            raise QueryError(f"target {show_value(self.target)} is not a variable name")
         set_ = object.__setattr__
         set_(self, "do", _assignments(self.do, "do()"))
         set_(self, "counterfactual", _assignments(self.counterfactual, "the counterfactual"))
@@ -87,10 +90,10 @@ class Query:
             raise QueryError("a tail query needs both a comparison and a threshold")
         if self.comparison is not None:
             if self.comparison not in COMPARISONS:
-                raise QueryError(f"comparison {self.comparison!r} must be one of {COMPARISONS}")
+                raise QueryError(f"comparison {show_value(self.comparison)} must be one of {COMPARISONS}")
             if self.target_value is not None:
                 raise QueryError("give either a target value or a comparison, not both")
-            set_(self, "threshold", float(self.threshold))
+            set_(self, "threshold", finite_number(self.threshold, f"threshold {show_value(self.threshold)}"))
 
     @property
     def rung(self) -> int:
@@ -121,6 +124,19 @@ class Query:
         return f"P({head} | {', '.join(conds)})" if conds else f"P({head})"
 
 
+def finite_number(value: object, what: str) -> float:
+    """``value`` as a finite float, else a :class:`QueryError` that starts with ``what`` (which
+    should show the value, e.g. ``"X='nan'"``)."""
+    try:
+        x = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError):
+        raise QueryError(f"{what} is not a number") from None
+    if not math.isfinite(x):
+        raise QueryError(f"{what} is not a finite number; use a finite value (not nan, inf or "
+                         "beyond ±1.8e308)")
+    return x
+
+
 class _Parser:
     """Recursive-descent parser over the raw text, so errors can point at a column."""
 
@@ -130,6 +146,10 @@ class _Parser:
 
     def error(self, message: str, pos: int | None = None) -> QuerySyntaxError:
         return QuerySyntaxError(self.text, self.pos if pos is None else pos, message)
+
+    def found(self) -> str:
+        """The character at the cursor, quoted, or "the end of the query"."""
+        return repr(self.text[self.pos]) if self.pos < len(self.text) else "the end of the query"
 
     def ws(self) -> None:
         while self.pos < len(self.text) and self.text[self.pos].isspace():
@@ -141,16 +161,14 @@ class _Parser:
 
     def expect(self, s: str, what: str) -> None:
         if not self.peek(s):
-            found = self.text[self.pos : self.pos + 1] or "end of query"
-            raise self.error(f"expected {what} but found {found!r}")
+            raise self.error(f"expected {what} but found {self.found()}")
         self.pos += len(s)
 
     def match(self, pattern: re.Pattern[str], what: str) -> str:
         self.ws()
         m = pattern.match(self.text, self.pos)
         if not m:
-            found = self.text[self.pos : self.pos + 1] or "end of query"
-            raise self.error(f"expected {what} but found {found!r}")
+            raise self.error(f"expected {what} but found {self.found()}")
         self.pos = m.end()
         return m.group(0)
 
@@ -165,9 +183,19 @@ class _Parser:
             return self.text[start + 1 : end]
         return self.match(_VALUE, "a value (state label or number)")
 
+    def threshold(self) -> float:
+        """A finite number (the threshold of a tail query); non-finite ones point at the column."""
+        self.ws()
+        start = self.pos
+        text = self.match(_NUMBER, "a number")
+        try:
+            return finite_number(text, f"threshold {show_value(text)}")
+        except QueryError as e:
+            raise self.error(str(e), start) from None
+
     def assign(self) -> tuple[str, str]:
         name = self.match(_NAME, "a variable name")
-        self.expect("=", f"'=' after {name}")
+        self.expect("=", f"'=' after {name if len(name) <= 40 else name[:37] + '...'}")
         return name, self.value()
 
     def assigns(self, close: str) -> list[tuple[str, str]]:
@@ -194,14 +222,21 @@ class _Parser:
         cmp_ = next((c for c in COMPARISONS if self.peek(c)), None)
         if cmp_:
             self.pos += len(cmp_)
-            comparison, threshold = cmp_, float(self.match(_NUMBER, "a number"))
+            threshold = self.threshold()
+            comparison = cmp_
         elif self.peek("="):
             self.pos += 1
             target_value = self.value()
+        if self.peek(","):
+            shown = target if len(target) <= 40 else target[:37] + "..."
+            raise self.error(f"a query asks about one target variable; ask P({shown} | ...) and each "
+                             "other target in a query of its own, and put conditions after '|'")
         do: list[tuple[str, str]] = []
         evidence: list[tuple[str, str]] = []
+        close = "'|' or ')'"
         if self.peek("|"):
             self.pos += 1
+            close = "',' or ')'"
             while True:
                 name_pos = self.pos
                 name = self.match(_NAME, "a condition (X=x or do(X=x))")
@@ -214,7 +249,7 @@ class _Parser:
                 if not self.peek(","):
                     break
                 self.pos += 1
-        self.expect(")", "',' or ')'")
+        self.expect(")", close)
         self.ws()
         if self.pos != len(self.text):
             raise self.error("unexpected text after the query")

@@ -13,18 +13,21 @@ returns the unrounded model, the seed generator's behaviour, kept for reproducin
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from ..validation import InputError, check_limit, check_seed, show_value
 from .dag import DAG, DagConfig, random_dag
-from .discrete import DiscreteSCM
+from .discrete import DiscreteSCM, check_sizes
+from .errors import big, cells
 from .gaussian import GaussianSCM
 
 
 class _Base(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     dag: DagConfig = Field(default_factory=DagConfig)
     decimals: int | None = Field(2, ge=0, le=12, description="displayed precision of parameters")
@@ -70,11 +73,39 @@ ModelConfig = Annotated[DiscreteModelConfig | GaussianModelConfig, Field(discrim
 
 
 def _rng(seed: int | np.random.SeedSequence) -> np.random.Generator:
-    ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
-    return np.random.default_rng(ss)
+    """The generator of ``seed`` (an integer 0 <= seed < 2**63, or a ``SeedSequence``)."""
+    if isinstance(seed, np.random.SeedSequence):
+        return np.random.default_rng(seed)
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
+        raise InputError(f"seed = {show_value(seed)} is not an integer; use an integer from 0 to 2**63-1")
+    return np.random.default_rng(np.random.SeedSequence(check_seed(int(seed))))
+
+
+def _power(base: int, exp: int) -> int | float:
+    """``base ** exp`` for a limit message, without computing a number of millions of digits."""
+    return math.inf if exp * base.bit_length() > 1100 else cells(base**exp)
+
+
+def check_config_sizes(config: DiscreteModelConfig) -> None:
+    """The largest CPT and the largest model ``config`` can draw (for any seed) within the limits
+    ``cpt_cells`` and ``model_cells``, checked before anything is drawn."""
+    d = config.dag
+    n, hi = d.nodes, config.states if isinstance(config.states, int) else config.states[1]
+    roots = min(d.roots[0], n) if d.roots is not None else 1
+    cap = min(d.parents[1], d.max_in_degree or n, n - 1)
+    most = cap if n > roots else 0
+    formula = f" ({hi}**{most + 1} entries)" if hi < 10**15 else ""
+    check_limit("cpt_cells", f"the largest table a model with up to {big(hi)} states and {most} parents "
+                f"per variable can draw{formula}", _power(hi, most + 1),
+                "use fewer states or parents per variable")
+    total = roots * hi + sum(hi ** (min(cap, j) + 1) for j in range(roots, n))
+    check_limit("model_cells", f"the tables of the largest model of {n} variables with up to {big(hi)} "
+                f"states and {most} parents each", cells(total),
+                "use fewer nodes, states or parents per variable")
 
 
 def random_discrete_scm(config: DiscreteModelConfig, rng: np.random.Generator) -> DiscreteSCM:
+    check_config_sizes(config)
     return discrete_parameters(random_dag(config.dag, rng), config, rng)
 
 
@@ -83,6 +114,7 @@ def discrete_parameters(dag: DAG, config: DiscreteModelConfig, rng: np.random.Ge
     """Cardinalities and Dirichlet CPTs for a given DAG (``labels``: state names per card)."""
     lo, hi = (config.states, config.states) if isinstance(config.states, int) else config.states
     cards = [int(c) for c in rng.integers(lo, hi + 1, size=dag.n)]
+    check_sizes(dag, tuple(cards))
     cpts = []
     for i in range(dag.n):
         shape = tuple(cards[p] for p in dag.parents[i])
@@ -118,5 +150,7 @@ _SAMPLERS = {"discrete": random_discrete_scm, "gaussian": random_gaussian_scm}
 
 def sample_model(config: DiscreteModelConfig | GaussianModelConfig,
                  seed: int | np.random.SeedSequence = 0) -> DiscreteSCM | GaussianSCM:
-    """Draw a random SCM of ``config.family`` from ``config`` and ``seed``."""
-    return _SAMPLERS[config.family](config, _rng(seed))
+    """Draw a random SCM of ``config.family`` from ``config`` and ``seed`` (sizes are checked
+    against the limits before anything is drawn)."""
+    rng = _rng(seed)
+    return _SAMPLERS[config.family](config, rng)

@@ -14,8 +14,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..validation import InputError, check_limit, check_seed, show_value
 from .discrete import DiscreteSCM
 from .gaussian import GaussianSCM
+from .query import finite_number
 
 
 @dataclass(frozen=True)
@@ -35,13 +37,21 @@ def _resolve_do(model: DiscreteSCM | GaussianSCM, do: Mapping[str, object] | Non
     for name, value in (do or {}).items():
         var = model.dag.index(name)
         out[var] = (model.state_index(var, value) if isinstance(model, DiscreteSCM)
-                    else float(value))
+                    else finite_number(value, f"do({name}={show_value(value)})"))
     return out
 
 
 def sample(model: DiscreteSCM | GaussianSCM, n: int, seed: int | np.random.SeedSequence = 0,
            do: Mapping[str, object] | None = None, noise: np.ndarray | None = None) -> Samples:
-    """Draw ``n`` joint samples (or replay ``noise`` of shape ``(n, n_vars)``) under ``do``."""
+    """Draw ``n`` joint samples (or replay ``noise`` of shape ``(n, n_vars)``) under ``do``.
+    ``n * n_vars`` is checked against the limit ``model_cells``; ``seed`` may be an integer
+    (0 <= seed < 2**63), a ``SeedSequence`` or a ``Generator``."""
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 0:
+        raise InputError(f"the number of samples n = {show_value(n)} must be a whole number >= 0")
+    check_limit("model_cells", f"{n} samples of {model.n} variables", int(n) * model.n,
+                "draw fewer samples")
+    if isinstance(seed, int | np.integer) and not isinstance(seed, bool):
+        check_seed(int(seed))
     rng = np.random.default_rng(seed)
     gaussian = isinstance(model, GaussianSCM)
     if noise is None:
@@ -49,7 +59,9 @@ def sample(model: DiscreteSCM | GaussianSCM, n: int, seed: int | np.random.SeedS
                  else rng.random((n, model.n)))
     noise = np.asarray(noise, dtype=np.float64)
     if noise.shape != (n, model.n):
-        raise ValueError(f"noise has shape {noise.shape}, expected {(n, model.n)}")
+        raise InputError(f"noise has shape {noise.shape}, expected {(n, model.n)}")
+    if not np.all(np.isfinite(noise)):
+        raise InputError("noise holds non-finite values (nan or inf); give finite noise")
     clamp = _resolve_do(model, do)
     values = np.zeros((n, model.n), dtype=np.float64 if gaussian else np.int64)
     for v in model.dag.order:

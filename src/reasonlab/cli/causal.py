@@ -9,6 +9,7 @@ from typing import Annotated
 import numpy as np
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from ..causal import (
@@ -23,7 +24,9 @@ from ..causal import (
     sample_model,
     save_model,
 )
+from ..causal.errors import CausalError
 from ..causal.metrics import query_metrics
+from ..validation import check_seed
 
 app = typer.Typer(help="The exact causal engine: random SCMs and queries on all three rungs.",
                   no_args_is_help=True)
@@ -56,6 +59,7 @@ def sample_model_cmd(
     output: Annotated[Path | None, typer.Option("--output", "-o", help=".json or .bif file")] = None,
 ) -> None:
     """Draw a random SCM and write it as JSON or BIF (or print the JSON)."""
+    check_seed(seed, "--seed")
     dag = DagConfig(nodes=nodes, parents=parse_range(parents, "--parents"),
                     roots=parse_range(roots, "--roots") if roots else None,
                     max_in_degree=max_in_degree, edge_density=edge_density)
@@ -70,19 +74,29 @@ def sample_model_cmd(
         raise typer.BadParameter(f"{family!r}; choose one of {sorted(configs)}", param_hint="--family")
     model = sample_model(configs[family](), seed)
     if output is None:
-        console.print_json(json.dumps(model_to_dict(model)))
+        console.print_json(dumps_json(model_to_dict(model)))
         return
     save_model(model, output, meta={"seed": seed, "generator": "reasonlab causal sample-model"})
-    console.print(f"wrote {model!r} to {output}")
+    console.print(escape(f"wrote {model!r} to {output}"))
+
+
+def dumps_json(data: object) -> str:
+    """Strict JSON text of ``data``: a non-finite number is an error, never a NaN/Infinity token."""
+    try:
+        return json.dumps(data, allow_nan=False)
+    except ValueError:
+        raise CausalError("the answer holds a non-finite number (nan or inf), which JSON cannot "
+                          "hold; check the model's parameters and the query's values") from None
 
 
 def _result_table(r, model) -> Table:
-    t = Table(title=str(r.query), title_justify="left")
+    """A rich table of one result (names and labels escaped: they are user text, not markup)."""
+    t = Table(title=escape(str(r.query)), title_justify="left")
     if isinstance(r, DiscreteResult):
-        t.add_column(r.variable)
+        t.add_column(escape(r.variable))
         t.add_column("probability", justify="right")
         for v, p in zip(r.values, r.probabilities, strict=True):
-            t.add_row(v, f"{p:.10g}")
+            t.add_row(escape(v), f"{p:.10g}")
         m = query_metrics(model, r.query)
         t.caption = (f"rung {r.query.rung} · VE sums {r.ops.sums}, products {r.ops.products} · "
                      f"treewidth {m['treewidth']} · on_path {m['on_path']}")
@@ -109,7 +123,7 @@ def query_cmd(
     results = query_many(model, queries)
     if as_json:
         out = [r.to_dict() for r in results]
-        typer.echo(json.dumps(out[0] if len(out) == 1 else out))
+        typer.echo(dumps_json(out[0] if len(out) == 1 else out))
         return
     for r in results:
         console.print(_result_table(r, model))
@@ -125,23 +139,25 @@ def show_cmd(
 
 
 def print_model(model) -> None:
-    console.print(f"{model!r}")
-    console.print("edges: " + ", ".join(f"{a} -> {b}" for a, b in model.dag.edges))
+    """The model's edges and parameters (names and labels escaped: user text, not markup)."""
+    console.print(escape(f"{model!r}"))
+    console.print(escape("edges: " + ", ".join(f"{a} -> {b}" for a, b in model.dag.edges)))
     for i, name in enumerate(model.names):
         pa = [model.names[p] for p in model.parents[i]]
         if isinstance(model, DiscreteSCM):
-            t = Table(title=f"P({name}" + (f" | {', '.join(pa)})" if pa else ")"), title_justify="left")
+            title = f"P({name}" + (f" | {', '.join(pa)})" if pa else ")")
+            t = Table(title=escape(title), title_justify="left")
             for p in pa:
-                t.add_column(p)
+                t.add_column(escape(p))
             for s in model.states[i]:
-                t.add_column(f"{name}={s}", justify="right")
+                t.add_column(escape(f"{name}={s}"), justify="right")
             rows = model.cpts[i].reshape(-1, model.cards[i])
             configs = [()] if not pa else list(np.ndindex(*model.cpts[i].shape[:-1]))
             for cfg, row in zip(configs, rows, strict=True):
-                labels = [model.states[p][s] for p, s in zip(model.parents[i], cfg, strict=True)]
+                labels = [escape(model.states[p][s]) for p, s in zip(model.parents[i], cfg, strict=True)]
                 t.add_row(*labels, *(f"{x:.6g}" for x in row))
             console.print(t)
         else:
             terms = " ".join(f"{w:+.4g}*{p}" for w, p in zip(model.weights[i], pa, strict=True))
-            console.print(f"{name} = {model.intercepts[i]:.4g} {terms} + {model.sigmas[i]:.4g}*eps")
+            console.print(escape(f"{name} = {model.intercepts[i]:.4g} {terms} + {model.sigmas[i]:.4g}*eps"))
 
