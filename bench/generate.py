@@ -5,8 +5,8 @@ variables, intervention on a path to the target, no duplicates), the ``specific`
 written as JSONL + parquet with the models (JSON + BIF) and the dataset card, with ``--workers``
 processes (default 2). Timed end to end, as a user runs it.
 
-Anchor: the issue's target rate (3,000 examples/s on 2 cores). The seed's own generator is not
-available offline, so the RESULT line compares against that figure.
+Anchor: the issue's target rate (3,000 examples/s on 2 cores). The original causal-reasoning
+study's generator is not available offline, so the RESULT line compares against that figure.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Exact discrete inference: reasonlab vs pgmpy on the same random models and queries.
 
-Method (as in shared/reference/causal-anchors.md §3): for n in {5, 10, 15, 20, 30} and 2 or 3
+Method (the pgmpy comparison of docs/origins.md, section 5): for n in {5, 10, 15, 20, 30} and 2 or 3
 states, a random DAG in a fixed topological order where node i > 0 gets 1..min(3, i) parents
 drawn from earlier nodes, Dirichlet(1) CPTs; K queries P(Y | do(X=x), E=e) with X a node that has
 descendants, Y one of them, 0-2 evidence nodes elsewhere, uniform values.

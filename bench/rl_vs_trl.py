@@ -1,7 +1,7 @@
 """GRPO step speed: reasonlab vs TRL's GRPOTrainer, and ours vs the floor of the same work.
 
-Setup (both engines, same run): the seed-size GPT-2 (128 dims, 4 layers, 4 heads) on our
-character tokenizer, warmed up by SFT on the boolean world so that completions are real (~16
+Setup (both engines, same run): the causal-experiment-size GPT-2 (128 dims, 4 layers, 4 heads)
+on our character tokenizer, warmed up by SFT on the boolean world so that completions are real (~16
 tokens: "\\n1,1,0,1\\n2 - 3\\n" + EOS); 8 prompts x 8 rollouts = 64 completions of at most 16 new
 tokens per step, temperature 1, GRPO advantages (std-normalised per group), PPO clip 0.2, no KL,
 token-mean loss (TRL ``loss_type="dapo"``, its default, is the token mean in one process), one
@@ -116,11 +116,11 @@ def floor(init: Path, repeats: int, device: str) -> tuple[float, float]:
         t0 = time.perf_counter()
         with torch.no_grad():
             out = model(input_ids=ids, use_cache=True, logits_to_keep=1)
-            cache = out.past_key_values
+            cache = out.cache
             cache.batch_repeat_interleave(N)
             tokens = out.logits[:, -1].argmax(-1).repeat_interleave(N)[:, None]
             for _ in range(NEW - 1):
-                out = model(input_ids=tokens, past_key_values=cache, use_cache=True)
+                out = model(input_ids=tokens, cache=cache, use_cache=True)
         sync()
         t1 = time.perf_counter()
         logits = model(input_ids=full, logits_to_keep=NEW + 1).logits[:, :-1]

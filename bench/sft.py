@@ -1,7 +1,7 @@
 """SFT speed: wall seconds of training until a stable 100% exact match on all 32 inputs.
 
-The seed's experiment (configs/boolean_sft.yaml): the causal-experiment world, 20,000 training
-examples with 1,0,1,0,1 held out, a GPT-2 of 128 dims / 4 layers / 4 heads on our character
+The causal-experiment run (configs/boolean_sft.yaml; docs/presets.md): its world, 20,000
+training examples with 1,0,1,0,1 held out, a GPT-2 of 128 dims / 4 layers / 4 heads on our character
 tokenizer, batch 16, AdamW lr 5e-4 with 50 warmup steps then linear decay, 3 epochs at most.
 
 * ours: ``reasonlab.train.sft.train_sft`` on that config;
@@ -15,13 +15,14 @@ dev inputs + the held-out one), with the clock paused during evaluation; the tim
 the training time at the first of ``--stable`` consecutive perfect evaluations. Median over
 ``--seeds`` seeds.
 
-* second anchor: the seed's own recipe (``train_small_causal_model.py``, reference/objectives.md):
+* second anchor: the original causal-experiment recipe (its ``train_small_causal_model.py``;
+  docs/origins.md):
   prompt + completion with no BOS in the 50,257-token GPT-2 BPE, pad = EOS, padded to 64,
   labels = input_ids (prompt and pads trained on), a fresh ``GPT2Config(vocab_size=50257,
   n_embd=128, n_layer=4, n_head=4)`` with its other defaults (dropout 0.1), HF ``Trainer`` for 3
   epochs at batch 16, lr 5e-4, linear decay. Its checkpoint saves and per-epoch perplexity pass
   are left out (they would only slow the anchor). Its check generates greedily from the prompt
-  alone, as the seed's ``--test`` does. The vocabulary comes from PyPI (``bench/_gpt2_bpe.py``,
+  alone, as the original ``--test`` does. The vocabulary comes from PyPI (``bench/_gpt2_bpe.py``,
   fetched by ``make bench``), never from the hub; without it this anchor is skipped.
 """
 
@@ -115,7 +116,7 @@ def all_perfect(model, tok, sets, complete=None) -> bool:
 
 @torch.no_grad()
 def complete_from_prompt(model, tok, examples) -> list[str]:
-    """The seed's ``--test``: greedy from the prompt's BPE ids alone (all prompts have 9 ids)."""
+    """The original ``--test``: greedy from the prompt's BPE ids alone (all prompts have 9 ids)."""
     model.eval()
     ids = torch.tensor([tok(e.text()).input_ids for e in examples], device=model.device)
     out = model.generate(input_ids=ids, attention_mask=torch.ones_like(ids), max_new_tokens=24,
@@ -138,32 +139,28 @@ def trainer_check(clock: Clock, tok, sets, complete=None):
 
 
 def run_ours(cfg: SFTConfig, stable: int, eval_every: int) -> Clock:
-    """Our trainer with its own evals replaced by the shared check (clock paused)."""
-    import reasonlab.train.sft as sft
+    """Our trainer, watched through its callbacks: the clock starts with the first training
+    batch, and the shared check runs every ``eval_every`` steps (clock paused) in place of the
+    trainer's own evals, which are switched off."""
+    from reasonlab.train.callbacks import Callback
 
     clock = Clock(stable, eval_every)
     sets = eval_sets(load_data(cfg.data)[0], cfg.data.max_eval)
-    original = sft.evaluate_sets
 
-    def check(model, tok, _sets, _cfg, _device):
-        stop = clock.check(lambda: all_perfect(model, tok, sets))
-        return {"eval/all/exact": 1.0 if stop else 0.0}
+    class Watch(Callback):
+        def on_step_begin(self, step, control):
+            if clock.first_batch:
+                clock.start, clock.first_batch = time.perf_counter(), False
 
-    original_collate = sft.collate
+        def on_step(self, info, control):
+            if info.step % eval_every == 0 and clock.check(
+                    lambda: all_perfect(info.model, info.tokenizer, sets)):
+                control.request_stop("stable at 100%")
 
-    def collate(*args, **kw):  # the clock starts with the first training batch
-        if clock.first_batch:
-            clock.start, clock.first_batch = time.perf_counter(), False
-        return original_collate(*args, **kw)
-
-    sft.evaluate_sets, sft.collate = check, collate
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            run_cfg = cfg.model_copy(update={"run_dir": tmp, "eval_every": eval_every,
-                                             "stop_when_perfect": 1, "save_every": 10**9})
-            train_sft(run_cfg, progress=False)
-    finally:
-        sft.evaluate_sets, sft.collate = original, original_collate
+    with tempfile.TemporaryDirectory() as tmp:
+        run_cfg = cfg.model_copy(update={"run_dir": tmp, "eval_every": 10**9, "stop_when_perfect": 0,
+                                         "save_every": 10**9})
+        train_sft(run_cfg, progress=False, callbacks=[Watch()])
     return clock
 
 

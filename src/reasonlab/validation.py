@@ -15,9 +15,11 @@ from __future__ import annotations
 import json
 import math
 import os
+import zlib
 from pathlib import Path
 from typing import Annotated, Any
 
+import numpy as np
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 SEED_MAX = 2**63 - 1
@@ -98,6 +100,13 @@ def check_limit(name: str, what: str, cost: int | float, fix: str) -> None:
     if cost > cap:
         raise LimitError(what, cost, cap, f"{fix}, or raise the limit with "
                          f"REASONLAB_LIMIT_{name.upper()}=N")
+
+
+def seed_sequence(seed: int, purpose: str, *path: int) -> np.random.SeedSequence:
+    """The random stream of one ``purpose`` (e.g. ``"train/epoch_order"``) at ``path`` (epoch,
+    step, ...): its first spawn key is a hash of the purpose's name, so streams of different
+    purposes never coincide, whatever their paths."""
+    return np.random.SeedSequence(seed, spawn_key=(zlib.crc32(purpose.encode()), *path))
 
 
 def check_seed(seed: int, field: str = "seed") -> int:

@@ -1,4 +1,4 @@
-"""``causal-experiment`` (the seed's flags) and ``reasonlab generate configs/boolean_world.yaml``
+"""``causal-experiment`` (the original project's flags) and ``reasonlab generate configs/boolean_world.yaml``
 from a clean folder."""
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ def test_causal_experiment_generate(tmp_path, monkeypatch, capsys):
     rows = {s: [json.loads(x) for x in (tmp_path / "dataset" / f"{s}.jsonl").read_text().splitlines()]
             for s in ("train", "valid", "test")}
     assert [len(rows[s]) for s in ("train", "valid", "test")] == [20000, 2000, 2000]
-    assert set(rows["train"][0]) == {"prompt", "completion"}  # the seed's exact format
+    assert set(rows["train"][0]) == {"prompt", "completion"}  # the original's exact format
     for s in ("train", "valid"):
         assert not {r["prompt"] for r in rows[s]} & {"1,1,1,1,1", "0,0,0,0,0"}
     assert [r["prompt"] for r in rows["test"][:2]] == ["0,0,0,0,0", "1,1,1,1,1"]
@@ -42,7 +42,7 @@ def test_causal_experiment_errors(tmp_path, monkeypatch, capsys):
 
 @pytest.mark.slow
 def test_causal_experiment_generate_train_test(tmp_path, monkeypatch, capsys):
-    """The seed's whole flow: generate with 1,0,1,0,1 held out, train, test it (~1 min)."""
+    """The original whole flow: generate with 1,0,1,0,1 held out, train, test it (~1 min)."""
     monkeypatch.chdir(tmp_path)
     assert causal_experiment(["--generate", "-o", "1,0,1,0,1"]) == 0
     assert causal_experiment(["--train"]) == 0

@@ -54,6 +54,23 @@ def test_verl_parquet_and_reward(dataset):
                              r["extra_info"]) == 0.0
 
 
+def test_verl_rows_carry_the_answer_key_and_old_exports_still_score(dataset):
+    """``extra_info.answer_key`` is what the verifier needs; an export written before it had its
+    own field (its values flattened among the meta fields) scores the same."""
+    assert main(["export", str(dataset), "--to", "verl", "-o", str(dataset / "exports/v2")]) == 0
+    rows = pq.read_table(dataset / "exports/v2/dev.parquet").to_pylist()
+    assert rows[0]["extra_info"]["answer_key"] == {"reward": "exact", "format": "distribution",
+                                                   "tolerance": 0.01}
+    for r in rows:
+        key = r["extra_info"]["answer_key"]
+        old = {k: v for k, v in r["extra_info"].items() if k != "answer_key"}
+        old |= {"answer_format": key["format"], "reward": "soft", "tolerance": key["tolerance"]}
+        truth = r["reward_model"]["ground_truth"]
+        assert compute_score(r["data_source"], f"ANSWER {truth}", truth, old) == 1.0
+        assert compute_score(r["data_source"], "ANSWER [0.5, 0.4]", truth, old) == pytest.approx(0.1)
+        assert compute_score(r["data_source"], "ANSWER [0.5, 0.4]", truth, r["extra_info"]) == 0.0
+
+
 def test_first_is_a_seeded_shuffle_and_bins_filter(dataset, tmp_path):
     out = tmp_path / "a"
     assert main(["export", str(dataset), "--to", "chat", "--first", "10", "-o", str(out)]) == 0

@@ -12,6 +12,7 @@ import pytest
 from reasonlab.causal import load_model, query
 from reasonlab.cli import main
 from reasonlab.data import writer
+from reasonlab.validation import InputError
 
 CONFIG = """\
 task: causal_qa
@@ -103,3 +104,57 @@ def test_bad_config_is_one_clear_message(tmp_path, capsys, text, override, needl
 def test_missing_config_file(tmp_path, capsys):
     assert main(["generate", str(tmp_path / "missing.yaml")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def _rewrite_rows(folder: Path, split: str, edit) -> None:
+    path = folder / f"{split}.jsonl"
+    rows = [edit(json.loads(line)) for line in path.read_text().splitlines()]
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+
+
+def test_rows_carry_the_answer_key_and_old_datasets_still_load(config_file, tmp_path):
+    """The answer key has its own field (JSONL and parquet); a dataset written before, with the
+    key's values among meta's (answer_format, reward, tolerance), reads back the same; a key that
+    does not fit its task is one message saying to regenerate."""
+    out = tmp_path / "ds"
+    assert main(["generate", str(config_file), "-o", str(out), "reward=soft"]) == 0
+    row = json.loads((out / "dev.jsonl").read_text().splitlines()[0])
+    assert list(row) == ["id", "task", "split", "prompt", "answer", "completion", "system",
+                         "answer_key", "meta"]
+    assert row["answer_key"] == {"reward": "soft", "format": "distribution", "tolerance": 0.01}
+    assert not {"answer_format", "reward", "tolerance"} & set(row["meta"])
+    assert pq.read_table(out / "dev.parquet").column("answer_key").to_pylist()[0] == row["answer_key"]
+    new = writer.read_split(out, "dev")
+
+    def old_style(r):
+        key = r.pop("answer_key")
+        meta = dict(r.pop("meta"))
+        return {**r, "meta": {**meta, "answer_format": key["format"], "reward": key["reward"],
+                              "tolerance": key["tolerance"]}}
+
+    _rewrite_rows(out, "dev", old_style)
+    assert writer.read_split(out, "dev") == new
+    _rewrite_rows(out, "dev", lambda r: {**r, "meta": {k: v for k, v in r["meta"].items()
+                                                       if k != "answer_format"}})
+    with pytest.raises(InputError, match=r"answer_key: field format: Field required.*regenerate"):
+        writer.read_split(out, "dev")
+    _rewrite_rows(out, "test", lambda r: {**r, "answer_key": {**r["answer_key"], "reward": "fuzzy"}})
+    with pytest.raises(InputError, match=r"field reward = 'fuzzy': unknown reward mode.*regenerate"):
+        writer.read_split(out, "test")
+
+
+def test_rl_reward_mode_checked_against_the_datasets_task(config_file, tmp_path):
+    """``reward`` of an RL config is checked when the config is read: for ``data.path`` against
+    the task named by the dataset's config.yaml, for ``data.task`` against that task."""
+    from reasonlab.config import ConfigError, validate
+    from reasonlab.train.rl_config import RLConfig
+
+    out = tmp_path / "ds"
+    assert main(["generate", str(config_file), "-o", str(out)]) == 0
+    assert validate(RLConfig, {"init": "x", "data": {"path": str(out)}, "reward": "tvd"}).reward == "tvd"
+    for data in ({"path": str(out)}, {"task": {"task": "causal_qa"}}):
+        with pytest.raises(ConfigError, match="field reward = 'partial': task causal_qa offers exact, "
+                                              "strict, soft, tvd, seed_strict, seed_soft"):
+            validate(RLConfig, {"init": "x", "data": data, "reward": "partial"})
+    # a folder without config.yaml: nothing to check against yet (loading the data reports it)
+    assert validate(RLConfig, {"init": "x", "data": {"path": str(tmp_path)}, "reward": "x"}).reward == "x"

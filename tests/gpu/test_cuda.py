@@ -34,7 +34,7 @@ def _rows(root):
 
 @pytest.fixture(scope="module")
 def cuda_policy(tmp_path_factory):
-    """The seed-size GPT-2 after 200 SFT steps on CUDA in bf16 autocast."""
+    """The causal-experiment-size GPT-2 after 200 SFT steps on CUDA in bf16 autocast."""
     cfg = validate(SFTConfig, {
         "name": "cuda", "run_dir": str(tmp_path_factory.mktemp("cuda")), "seed": 0,
         "data": {"task": TASK}, "model": {"n_embd": 128, "n_layer": 4, "n_head": 4, "n_positions": 64},

@@ -31,3 +31,22 @@ def test_summary_slices():
     assert s["pass@k"] == {"pass@1": pytest.approx((0.5 + 0 + 1) / 3), "pass@2": pytest.approx(2 / 3)}
     assert s["slices"]["held_out"] == {"n": 1, "exact_match": 1.0, "reward": 0.5}
     assert s["slices"]["rung=2"]["n"] == 2 and s["slices"]["bin=easy"]["exact_match"] == 0.5
+
+
+def test_scoring_takes_the_reward_mode_and_eval_checks_it_up_front():
+    from reasonlab.cli.evaluate import check_reward
+    from reasonlab.config import ConfigError
+    from reasonlab.eval.generation import score
+    from reasonlab.tasks.boolean_world import BooleanWorldConfig, generate_group
+
+    config = BooleanWorldConfig(sizes={"train": 2, "dev": 0, "test": 0})
+    e = generate_group(config, "train", 0)[0]
+    bits = e.completion.split()[0]
+    wrong = e.completion.replace(bits, str(1 - int(bits[0])) + bits[1:], 1)  # one field wrong
+    assert score([e], [wrong])[0].score.reward == 0.0  # the dataset's mode: exact
+    partial = score([e], [wrong], reward="partial")[0].score
+    assert 0.0 < partial.reward < 1.0 and not partial.correct
+    check_reward(None, [e])
+    check_reward("partial", [e])
+    with pytest.raises(ConfigError, match="--reward 'fuzzy': task boolean_world offers exact, partial"):
+        check_reward("fuzzy", [e])

@@ -1,17 +1,18 @@
-"""``causal-experiment``: the seed project's command line, mapped onto reasonlab.
+"""``causal-experiment``: the original causal-experiment project's command line, on reasonlab.
 
     causal-experiment --generate [-o '1,1,1,1,1;0,0,0,0,0'] [--dataset-dir dataset]
     causal-experiment --train
     causal-experiment --test '1,0,1,0,1'
 
 ``--generate`` writes ``dataset/train.jsonl`` (20,000), ``valid.jsonl`` and ``test.jsonl``
-(2,000 each) in the seed's exact format (``{"prompt": ..., "completion": ...}`` per line), from
-the ``boolean_world`` task with the seed's world and defaults; the omitted inputs never appear
+(2,000 each) in the original's exact format (``{"prompt": ..., "completion": ...}`` per line), from
+the ``boolean_world`` task with the original world and defaults; the omitted inputs never appear
 in train or valid and open the test split. ``--train`` runs ``reasonlab train sft`` on those
-files with the seed's model and hyperparameters (our character tokenizer, completion-only loss;
+files with the original model and hyperparameters (our character tokenizer, completion-only loss;
 stops once every dev and held-out input is right three evals running) into
 ``out/tiny-gpt2-causal/``. ``--test`` prints the rules' answer and the model's side by side.
-Logs go to ``logs/`` (loguru, rotation 100 MB, retention 10 days), as in the seed.
+Logs go to ``logs/`` (loguru, rotation 100 MB, retention 10 days), as in the original. What the
+original did and what changed: docs/origins.md.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ def _logging(log_dir: Path) -> int:
 
 
 def generate(omit: str, out: Path, seed: int) -> dict[str, Path]:
-    """The seed's three files, written to a staging folder and moved into place together."""
+    """The original's three files, written to a staging folder and moved into place together."""
     config = BooleanWorldConfig(seed=seed, omit=omit)
     task = get_task("boolean_world")
     task.groups(config, "train")  # checks the omitted inputs before any folder is made
@@ -64,14 +65,14 @@ def generate(omit: str, out: Path, seed: int) -> dict[str, Path]:
 
 
 def manual_test(sequence: str) -> str:
-    """The rule-computed completion for an input (the seed's ``manual_test``)."""
+    """The rule-computed completion for an input (the original's ``manual_test``)."""
     return rule_answer(resolve_world(BooleanWorldConfig()), sequence)
 
 
 def train(dataset: Path, seed: int) -> Path:
-    """The seed's training run (tiny GPT-2 128/4/4, 3 epochs, lr 5e-4, batch 16) on the files
+    """The original training run (tiny GPT-2 128/4/4, 3 epochs, lr 5e-4, batch 16) on the files
     ``--generate`` wrote, through ``reasonlab train sft``; the model lands in
-    ``out/tiny-gpt2-causal/final/`` as in the seed."""
+    ``out/tiny-gpt2-causal/final/`` as in the original."""
     from ..train.sft import SFTConfig, train_sft
 
     cfg = SFTConfig(name=MODEL_DIR.parent.name, run_dir=str(MODEL_DIR.parent.parent), seed=seed,
@@ -79,7 +80,7 @@ def train(dataset: Path, seed: int) -> Path:
                     model={"n_embd": 128, "n_layer": 4, "n_head": 4, "n_positions": 64},
                     batch_size=16, epochs=3, optim={"lr": 5e-4, "warmup_steps": 50},
                     eval_every=100, stop_when_perfect=3)
-    return train_sft(cfg)
+    return train_sft(cfg, overwrite=True)  # the original tool retrained in place
 
 
 def _parser() -> argparse.ArgumentParser:

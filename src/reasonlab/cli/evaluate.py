@@ -67,6 +67,17 @@ def check_task(run: Path, examples: list) -> None:
                           f"trained on {trained}; evaluate it on {trained} data")
 
 
+def check_reward(reward: str | None, examples: list) -> None:
+    """``--reward`` must be a mode every task of the examples declares (checked before any work)."""
+    from ..tasks import get_task
+
+    for name in sorted({e.task for e in examples}) if reward is not None else ():
+        offered = get_task(name).rewards
+        if reward not in offered:
+            raise ConfigError(f"--reward {reward!r}: task {name} offers {', '.join(offered)}; choose "
+                              "one of them, or leave --reward out for the dataset's own")
+
+
 def evaluate(
     run: Annotated[Path, typer.Argument(help="run folder (uses final/) or a checkpoint folder")],
     data: Annotated[str, typer.Option(help="DIR/split of a generated dataset, e.g. data/n5i/dev")],
@@ -77,6 +88,8 @@ def evaluate(
     max_new_tokens: Annotated[int | None, typer.Option(min=1, help="default: longest answer + 8")] = None,
     batch_size: Annotated[int, typer.Option(min=1)] = 64,
     limit: Annotated[int | None, typer.Option(min=1, help="first N examples only")] = None,
+    reward: Annotated[str | None, typer.Option(
+        help="reward mode, one of the task's (default: the one the dataset was generated with)")] = None,
 ) -> None:
     """Generate on a dataset split, score with the task verifier, write eval/<name>.jsonl and
     eval/<name>.summary.json, print the summary by slice."""
@@ -87,12 +100,13 @@ def evaluate(
     examples, default_name = _data(data)
     examples = examples[:limit] if limit else examples
     check_task(run, examples)
+    check_reward(reward, examples)
     model, tok = load_pretrained(model_folder(run))
     longest = max(len(tok(e.completion, add_special_tokens=False)["input_ids"]) for e in examples)
     sampled = temperature > 0 or samples > 1
     texts = generate(model, tok, examples, max_new_tokens or longest + 8, batch_size=batch_size,
                      do_sample=sampled, temperature=temperature or 1.0, top_p=top_p, n=samples)
-    per_example = [score([e] * len(t), t) for e, t in zip(examples, texts, strict=True)]
+    per_example = [score([e] * len(t), t, reward) for e, t in zip(examples, texts, strict=True)]
     summary = summarise(per_example)
     out, name = eval_dir(run), name or default_name
     atomic_write_text(out / f"{name}.jsonl", "".join(

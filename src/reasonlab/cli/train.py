@@ -1,6 +1,7 @@
 """``reasonlab train sft|rl CONFIG.yaml [key=value ...] [--resume]``.
 
-``train rl`` also takes the options of seed 000's ``train.sh`` (verl) as aliases of config
+``train rl`` also takes the options of the LLM causal-reasoning study's ``train.sh`` (verl;
+docs/origins.md) as aliases of config
 fields: ``--model_path`` -> ``init``, ``--batch_size`` -> ``rollout.prompts_per_step``,
 ``--n_rollout`` -> ``rollout.n``, ``--per_gpu_batch_size`` -> ``micro_batch_size``, ``--lr`` ->
 ``optim.lr``, ``--max_prompt_length`` -> ``max_prompt_length`` (longer prompts are dropped, as
@@ -30,6 +31,7 @@ def sft(
     overrides: Annotated[list[str] | None, typer.Argument(
         help="field overrides, e.g. seed=1 max_steps=100")] = None,
     resume: Annotated[bool, typer.Option(help="continue from the run's last checkpoint")] = False,
+    overwrite: Annotated[bool, typer.Option(help="replace a previous run of this name")] = False,
     progress: Annotated[bool, typer.Option(help="show a progress bar")] = True,
 ) -> None:
     """Supervised fine-tuning; writes runs/<name>/ (config, metrics, TensorBoard, logs,
@@ -37,7 +39,8 @@ def sft(
     from ..train.sft import SFTConfig, train_sft  # torch/transformers load only when training
 
     cfg = validate(SFTConfig, apply_overrides(read_yaml(config), overrides or []), str(config))
-    _report(train_sft(cfg, resume=resume, progress=progress), "model", ("eval/", "test/"))
+    _report(train_sft(cfg, resume=resume, progress=progress, overwrite=overwrite), "model",
+            ("eval/", "test/"))
 
 
 _SEED_FLAGS = {"model_path": "init", "batch_size": "rollout.prompts_per_step",
@@ -59,6 +62,7 @@ def rl(
     overrides: Annotated[list[str] | None, typer.Argument(
         help="field overrides, e.g. algorithm.kl_coef=0.04 steps=50")] = None,
     resume: Annotated[bool, typer.Option(help="continue from the run's last checkpoint")] = False,
+    overwrite: Annotated[bool, typer.Option(help="replace a previous run of this name")] = False,
     progress: Annotated[bool, typer.Option(help="show a progress bar")] = True,
     ngpus: Annotated[int, typer.Option(help="GPUs (seed train.sh); one process uses one")] = 1,
     model_path: _seed_flag("model_path") = None,
@@ -93,7 +97,7 @@ def rl(
         data["data"] = {k: v for k, v in (data.get("data") or {}).items() if k != "task"}
     flags = [f"{_SEED_FLAGS[k]}={v}" for k, v in given.items() if v is not None]
     cfg = validate(RLConfig, apply_overrides(data, flags + (overrides or [])), str(config))
-    _report(train_rl(cfg, resume=resume, progress=progress), "policy",
+    _report(train_rl(cfg, resume=resume, progress=progress, overwrite=overwrite), "policy",
             ("eval/", "test/", "train/score"))
 
 

@@ -2,12 +2,14 @@
 
 =========  ==================================================================================
 ``verl``   parquet per split: ``data_source``, ``prompt`` (chat messages), ``ability``,
-           ``reward_model = {style: "rule", ground_truth}``, ``extra_info`` (ids, answer, query,
-           difficulty metadata)
+           ``reward_model = {style: "rule", ground_truth}``, ``extra_info`` (ids, answer, the
+           task's ``answer_key``, then the descriptive meta: query, difficulty metadata)
 ``trl``    JSONL per split: ``{"prompt", "completion"}`` strings (standard), or with
            ``conversational`` ``{"prompt": [messages], "completion": [assistant message]}``
 ``chat``   JSONL per split, RL2-style: ``{"messages": [...], "extra_info": {"answer", ...}}``
-``hf``     a ``datasets.DatasetDict`` saved with ``save_to_disk`` (``load_from_disk`` reads it)
+           (``extra_info`` as for ``verl``)
+``hf``     a ``datasets.DatasetDict`` saved with ``save_to_disk`` (``load_from_disk`` reads it);
+           ``answer_key`` and ``meta`` are JSON strings
 =========  ==================================================================================
 
 Subsets: ``bins`` keeps difficulty bins; ``first`` keeps N examples per split *after a seeded
@@ -54,8 +56,14 @@ def select(examples: list[Example], split: str, opts: ExportOptions) -> list[Exa
     return examples
 
 
+def _key(e: Example) -> dict[str, Any] | None:
+    return None if e.answer_key is None else e.answer_key.model_dump(mode="json")
+
+
 def _extra(e: Example, index: int) -> dict[str, Any]:
-    return {"split": e.split, "index": index, "id": e.id, "answer": e.answer, **e.meta}
+    """What :func:`reasonlab.bridges.verl.compute_score` rebuilds the example from."""
+    return {"split": e.split, "index": index, "id": e.id, "answer": e.answer,
+            "answer_key": _key(e), **e.meta}
 
 
 def _verl_rows(examples: Sequence[Example], opts: ExportOptions) -> list[dict]:
@@ -107,6 +115,7 @@ def _write_hf(splits: dict[str, list[Example]], out: Path, opts: ExportOptions) 
                 "system": [e.system for e in examples], "answer": [e.answer for e in examples],
                 "completion": [e.completion for e in examples],
                 "messages": [e.messages() for e in examples],
+                "answer_key": [json.dumps(_key(e), sort_keys=True) for e in examples],
                 "meta": [json.dumps(e.meta, sort_keys=True) for e in examples]}
 
     dd = DatasetDict({s: Dataset.from_dict(columns(ex)) for s, ex in splits.items()})

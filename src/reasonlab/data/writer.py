@@ -23,6 +23,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from pydantic import ValidationError
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -33,10 +34,10 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from ..config import to_yaml
+from ..config import ConfigError, to_yaml
 from ..files import current_umask, publish_dir
 from ..tasks import SPLITS, Example, get_task
-from ..validation import InputError, parse_json, read_text
+from ..validation import InputError, describe, parse_json, read_text
 from .card import write_card
 
 STAGING_PREFIX = ".staging-"
@@ -202,4 +203,18 @@ def _example(line: str, where: str) -> Example:
     if not isinstance(row.get("system", ""), str) or not isinstance(row.get("meta", {}), dict):
         raise InputError(f"dataset row {where}: system must be a string and meta an object; "
                          "regenerate the dataset")
-    return Example.from_dict(row)
+    return Example.from_dict({**row, **_answer_key(row, where)})
+
+
+def _answer_key(row: dict[str, Any], where: str) -> dict[str, Any]:
+    """``answer_key`` and ``meta`` of a row, the key validated as its task's. A row written
+    before answer keys had their own field has its key read from (and taken out of) ``meta``."""
+    try:
+        key, meta = get_task(row["task"]).read_key(row.get("answer_key"), row.get("meta", {}))
+    except ConfigError as e:  # an unknown task
+        raise InputError(f"dataset row {where}: {e}") from None
+    except ValidationError as e:
+        old = "" if "answer_key" in row else " (a row without answer_key: its meta lacks the old key fields)"
+        problems = describe(e, "answer_key").replace("\n", "; ")
+        raise InputError(f"dataset row {where}: {problems}{old}; regenerate the dataset") from None
+    return {"answer_key": key, "meta": meta}

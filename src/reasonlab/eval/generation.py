@@ -50,5 +50,8 @@ def generate(model, tok, examples: Sequence[Example], max_new_tokens: int, batch
     return out
 
 
-def score(examples: Sequence[Example], texts: Sequence[str]) -> list[Generated]:
-    return [Generated(e, t, get_task(e.task).verify(e, t)) for e, t in zip(examples, texts, strict=True)]
+def score(examples: Sequence[Example], texts: Sequence[str], reward: str | None = None) -> list[Generated]:
+    """Each text scored by its example's task verifier under reward mode ``reward`` (None: each
+    dataset's own)."""
+    return [Generated(e, t, get_task(e.task).verify(e, t, reward))
+            for e, t in zip(examples, texts, strict=True)]

@@ -1,6 +1,7 @@
 """Causal LMs for training: tiny ones built from scratch, or any local Hugging Face checkpoint.
 
-``ModelConfig(arch="gpt2")`` with the seed's 128-dim, 4-layer, 4-head preset is the default;
+``ModelConfig(arch="gpt2")`` with the 128-dim, 4-layer, 4-head size of the original
+causal-experiment project (docs/origins.md) is the default;
 ``arch="llama"`` builds a Llama-style model (RMSNorm, rotary positions, SwiGLU) of the same
 size. ``path: /some/checkpoint`` loads any causal LM on disk with its own tokenizer (never a hub
 download: ``local_files_only``). Everything is saved with ``save_pretrained`` (safetensors), so
@@ -79,7 +80,15 @@ def build_model(cfg: ModelConfig, tok: PreTrainedTokenizerBase) -> PreTrainedMod
     check_limit("model_parameters", f"model {cfg.arch} n_embd={cfg.n_embd} n_layer={cfg.n_layer} "
                 f"n_positions={cfg.n_positions} would have about this many parameters",
                 estimated_parameters(cfg, len(tok)), "use smaller model sizes")
-    return ARCHS[cfg.arch](cfg, tok)
+    return _causal_lm_loss(ARCHS[cfg.arch](cfg, tok))
+
+
+def _causal_lm_loss(model: PreTrainedModel) -> PreTrainedModel:
+    """Name the causal-LM loss for classes whose name transformers cannot map to one
+    (``GPT2LMHeadModel``); otherwise every first forward warns that ``loss_type=None``."""
+    if getattr(model, "loss_type", None) is None:
+        model.loss_type = "ForCausalLM"
+    return model
 
 
 def estimated_parameters(cfg: ModelConfig, vocab: int) -> int:
@@ -100,7 +109,8 @@ def load_pretrained(path: str | Path) -> tuple[PreTrainedModel, PreTrainedTokeni
                           "with safe_serialization=True) and try again")
     try:
         tok = AutoTokenizer.from_pretrained(path, local_files_only=True)
-        model = AutoModelForCausalLM.from_pretrained(path, local_files_only=True, use_safetensors=True)
+        model = _causal_lm_loss(AutoModelForCausalLM.from_pretrained(path, local_files_only=True,
+                                                                     use_safetensors=True))
     except (OSError, ValueError, KeyError, TypeError, SafetensorError) as e:
         raise ConfigError(f"{path}: cannot load the model or tokenizer ({' '.join(str(e).split())[:300]}); "
                           "give a folder written by save_pretrained") from None

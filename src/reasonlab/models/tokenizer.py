@@ -3,8 +3,9 @@
 Every character of the training text is one token, plus ``<pad>``, ``<bos>``, ``<eos>`` and
 ``<unk>``; the result is a ``transformers.PreTrainedTokenizerFast`` (``tokenizers`` WordLevel
 model, one-character pre-tokenisation, a fusing decoder) that saves and loads like any Hugging
-Face tokenizer. The seed used GPT-2's 50k-token BPE for a 14-symbol task, so 6.4M of its 7.4M
-parameters were embeddings; here the vocabulary is the alphabet.
+Face tokenizer. The original causal-experiment project (docs/origins.md) used GPT-2's 50k-token
+BPE for a 14-symbol task, so 6.4M of its 7.4M parameters were embeddings; here the vocabulary
+is the alphabet.
 """
 
 from __future__ import annotations

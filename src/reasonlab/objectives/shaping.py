@@ -4,7 +4,8 @@
   ``max_len`` (times ``factor``), ``-1`` beyond (DAPO eq. 13; verl's ``dapo`` reward manager).
 * ``varied_groups``: DAPO's dynamic sampling keeps only groups whose rewards are not all equal
   (0 < #correct < G for 0/1 rewards); the RL loop refills the batch with fresh groups.
-* ``window_groups``: the seed's "+filter" runs keep groups whose mean reward lies in [lo, hi].
+* ``window_groups``: the LLM causal-reasoning study's "+filter" runs (docs/origins.md) keep
+  groups whose mean reward lies in [lo, hi].
 * ``truncation_mask``: TRL's ``mask_truncated_completions`` -- a completion that did not end
   (no EOS within the budget) gets mask 0 and leaves the token count.
 """

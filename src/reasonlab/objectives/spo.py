@@ -1,4 +1,5 @@
-"""The SPO family (seed 003, ``exploring-paths-llm``): per-token losses on correct paths.
+"""The SPO family (the "exploring paths" thesis on RL2, docs/origins.md): per-token losses on
+correct paths. Formulas and test vectors: docs/objectives.md.
 
 Quantities per completion token come from the temperature-scaled fp32 logits ``z = logits / tau``
 (tau = the rollout temperature), with ``a`` the sampled token and ``m = argmax z``; the

@@ -22,6 +22,7 @@ seed's shaping constants so runs are comparable; ``exact`` is the default verifi
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -45,51 +46,71 @@ def accuracy_at(d: float) -> dict[str, float]:
     return {f"acc@{t:g}": float(round(d, 12) <= t) for t in ACCURACY_THRESHOLDS}
 
 
-def _shaped(text: str, gold: Sequence[float], tol: float, kind: str) -> Score:
-    got = extract_list(text)
-    if got.value is None:
-        return Score(0.0, False, None, got.reason)
-    a = got.value
-    if len(a) != len(gold):
-        low = 0.0 if kind in ("exact", "tvd") else 0.1
-        return Score(low, False, a, f"expected {len(gold)} entries, got {len(a)}")
-    d = round(tvd(a, gold), 12)  # 1 unit off at 2 decimals is TVD 0.01, not 0.00999...
-    details = {"tvd": d, **accuracy_at(d)}
-    valid = is_valid(a)
-    correct = valid and d < tol
-    reason = got.reason if valid else "not a distribution (entries in [0, 1] summing to 1)"
-    if kind == "tvd":
-        reward = max(1.0 - d, 0.0)
-    elif kind == "exact":
-        reward = float(correct)
-    elif not valid:
-        reward = 0.1
-    elif kind == "strict":
-        reward = 0.2 + 0.8 * float(correct)
-    else:
-        reward = 0.2 + 0.8 * max(1.0 - d, 0.0)
-    return Score(reward, correct, a, reason, details)
+def _hit(d: float, correct: bool) -> float:
+    return float(correct)
 
 
-def _seed(text: str, gold: Sequence[float], tol: float, soft: bool) -> Score:
-    a = seed_list(text)
-    if a is None:
-        return Score(0.0, False, None, "no match for the seed's ANSWER regex")
-    if len(a) != len(gold):
-        return Score(0.1, False, a, f"expected {len(gold)} entries, got {len(a)}")
-    d = tvd(a, gold)
-    reward = 0.2 + 0.8 * (max(1.0 - d, 0.0) if soft else float(d < tol))
-    return Score(reward, d < tol, a, "", {"tvd": d, **accuracy_at(d)})
+def _closeness(d: float, correct: bool) -> float:
+    return max(1.0 - d, 0.0)
+
+
+def _strict(d: float, correct: bool) -> float:
+    return 0.2 + 0.8 * float(correct)
+
+
+def _soft(d: float, correct: bool) -> float:
+    return 0.2 + 0.8 * max(1.0 - d, 0.0)
+
+
+@dataclass(frozen=True)
+class Shaped:
+    """One of our distribution rewards (robust parser, validity checked): ``wrong_length`` pays
+    a list of the wrong length, ``invalid`` a right-length list that is not a distribution
+    (None: ``value`` applies to it too), ``value(TVD, correct)`` everything else."""
+
+    wrong_length: float
+    invalid: float | None
+    value: Callable[[float, bool], float]
+
+    def __call__(self, text: str, gold: Sequence[float], tol: float) -> Score:
+        got = extract_list(text)
+        if got.value is None:
+            return Score(0.0, False, None, got.reason)
+        a = got.value
+        if len(a) != len(gold):
+            return Score(self.wrong_length, False, a, f"expected {len(gold)} entries, got {len(a)}")
+        d = round(tvd(a, gold), 12)  # 1 unit off at 2 decimals is TVD 0.01, not 0.00999...
+        valid = is_valid(a)
+        correct = valid and d < tol
+        reason = got.reason if valid else "not a distribution (entries in [0, 1] summing to 1)"
+        reward = self.invalid if not valid and self.invalid is not None else self.value(d, correct)
+        return Score(reward, correct, a, reason, {"tvd": d, **accuracy_at(d)})
+
+
+@dataclass(frozen=True)
+class SeedShaped:
+    """A reward as the seed scored: its own parser (first match), no validity check, raw TVD."""
+
+    value: Callable[[float, bool], float]
+
+    def __call__(self, text: str, gold: Sequence[float], tol: float) -> Score:
+        a = seed_list(text)
+        if a is None:
+            return Score(0.0, False, None, "no match for the seed's ANSWER regex")
+        if len(a) != len(gold):
+            return Score(0.1, False, a, f"expected {len(gold)} entries, got {len(a)}")
+        d = tvd(a, gold)
+        return Score(self.value(d, d < tol), d < tol, a, "", {"tvd": d, **accuracy_at(d)})
 
 
 RewardFn = Callable[[str, Sequence[float], float], Score]
 DISTRIBUTION_REWARDS: dict[str, RewardFn] = {
-    "exact": lambda t, g, tol: _shaped(t, g, tol, "exact"),
-    "strict": lambda t, g, tol: _shaped(t, g, tol, "strict"),
-    "soft": lambda t, g, tol: _shaped(t, g, tol, "soft"),
-    "tvd": lambda t, g, tol: _shaped(t, g, tol, "tvd"),
-    "seed_strict": lambda t, g, tol: _seed(t, g, tol, soft=False),
-    "seed_soft": lambda t, g, tol: _seed(t, g, tol, soft=True),
+    "exact": Shaped(wrong_length=0.0, invalid=0.0, value=_hit),
+    "strict": Shaped(wrong_length=0.1, invalid=0.1, value=_strict),
+    "soft": Shaped(wrong_length=0.1, invalid=0.1, value=_soft),
+    "tvd": Shaped(wrong_length=0.0, invalid=None, value=_closeness),
+    "seed_strict": SeedShaped(_strict),
+    "seed_soft": SeedShaped(_soft),
 }
 
 

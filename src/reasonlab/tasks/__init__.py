@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..config import ConfigError, validate
-from .base import SPLITS, Example, Score, Sizes, Task, item_seed
+from .base import SPLITS, AnswerKey, Example, Score, Sizes, Task, item_seed
 
 TASKS: dict[str, Task] = {}
 
@@ -39,5 +39,5 @@ def _load_builtin() -> None:
     from . import boolean_world, causal_qa, gsm8k  # noqa: F401  (they register themselves)
 
 
-__all__ = ["SPLITS", "TASKS", "Example", "Score", "Sizes", "Task", "get_task", "item_seed", "register",
-           "task_config"]
+__all__ = ["SPLITS", "TASKS", "AnswerKey", "Example", "Score", "Sizes", "Task", "get_task", "item_seed",
+           "register", "task_config"]

@@ -4,8 +4,13 @@ A task is a pydantic ``Config`` plus two functions (DESIGN.md, "Contracts"):
 
 * ``generate(config, split, index) -> Example``: one problem with its exact answer, drawn from
   its own RNG derived from ``(seed, split, index)`` by ``numpy.random.SeedSequence``;
-* ``verify(example, text) -> Score``: the reward of a model's output for that problem.
+* ``verify(example, text, reward=None) -> Score``: the reward of a model's output for that
+  problem under the reward mode ``reward`` (one of the task's declared modes; None: the mode the
+  dataset was generated with).
 
+What ``verify`` needs beyond the canonical ``answer`` is the example's :class:`AnswerKey`, a
+typed model each task declares (``Task.answer_key``) and stores in its own field of every row;
+only the task reads its fields. ``meta`` is descriptive only (rung, sizes, difficulty, held-out).
 Tasks whose items share work (many questions on one causal model) also implement
 ``generate_group(config, split, group) -> list[Example]``; ``generate`` is then one item of a group.
 Training and evaluation only see :class:`Example` and :class:`Score`, never task internals.
@@ -15,12 +20,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import Any, ClassVar, Protocol, Self
 
 import numpy as np
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
+from ..config import ConfigError
 from ..rewards.score import Score
 from ..validation import StrictConfig
 
@@ -45,6 +51,56 @@ def check_rungs(v: dict[int, float]) -> dict[int, float]:
     return {k: w for k, w in sorted(v.items()) if w > 0}
 
 
+class AnswerKey(StrictConfig):
+    """What a task's verifier needs beyond ``Example.answer``; each task subclasses it with its
+    own fields and declares its reward modes in ``MODES`` (the first is the default).
+
+    ``reward`` is the mode ``verify`` uses when it is given none: the one the dataset config
+    named. ``LEGACY_META`` names the ``meta`` keys that rows written before answer keys had
+    their own field kept these values in (meta key -> field), so such datasets still load.
+    """
+
+    MODES: ClassVar[tuple[str, ...]] = ("exact",)
+    LEGACY_META: ClassVar[dict[str, str]] = {"reward": "reward"}
+    LEGACY_DROPPED: ClassVar[tuple[str, ...]] = ()  # meta keys of old rows that are derived now
+
+    reward: str = "exact"
+
+    @field_validator("reward")
+    @classmethod
+    def _known_mode(cls, v: str) -> str:
+        if v not in cls.MODES:
+            raise ValueError(f"unknown reward mode {v!r}; choose one of {', '.join(cls.MODES)}")
+        return v
+
+    def mode(self, reward: str | None) -> str:
+        """``reward`` checked against the declared modes, or the key's own when None."""
+        if reward is None:
+            return self.reward
+        if reward not in self.MODES:
+            raise ConfigError(f"reward mode {reward!r} is not one of {', '.join(self.MODES)}")
+        return reward
+
+    def with_reward(self, reward: str) -> AnswerKey:
+        return self.model_copy(update={"reward": self.mode(reward)})
+
+    @classmethod
+    def of(cls, example: Example) -> Self:
+        """``example``'s answer key, which must be one of this class (its task's)."""
+        key = example.answer_key
+        if not isinstance(key, cls):
+            raise TypeError(f"example {example.id!r} of task {example.task!r} has no {cls.__name__} "
+                            f"answer key (it has {type(key).__name__})")
+        return key
+
+    @classmethod
+    def from_legacy_meta(cls, meta: dict[str, Any]) -> tuple[AnswerKey, dict[str, Any]]:
+        """``(key, descriptive meta)`` of a row whose key fields were still in ``meta``."""
+        moved = set(cls.LEGACY_META) | set(cls.LEGACY_DROPPED)
+        key = cls.model_validate({f: meta[k] for k, f in cls.LEGACY_META.items() if k in meta})
+        return key, {k: v for k, v in meta.items() if k not in moved}
+
+
 @dataclass(frozen=True)
 class Example:
     """One problem. ``prompt`` is the user text; ``system`` the optional system prompt, so chat
@@ -57,6 +113,7 @@ class Example:
     answer: str
     completion: str
     system: str = ""
+    answer_key: AnswerKey | None = None  # the task's; only the task reads its fields
     meta: dict[str, Any] = field(default_factory=dict)
 
     def messages(self) -> list[dict[str, str]]:
@@ -68,12 +125,28 @@ class Example:
         return f"{self.system}\n\n{self.prompt}" if self.system else self.prompt
 
     def to_dict(self) -> dict[str, Any]:
-        """Fields as a dict (``meta`` shared, not copied: this is the hot path of writing)."""
-        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+        """Fields as plain data (``meta`` shared, not copied: this is the hot path of writing)."""
+        out = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        if self.answer_key is not None:
+            out["answer_key"] = self.answer_key.model_dump(mode="json")
+        return out
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Example:
+        """The inverse of :meth:`to_dict` once ``d["answer_key"]`` is an :class:`AnswerKey`
+        again (:meth:`Task.read_key`)."""
         return cls(**{k: d[k] for k in cls.__dataclass_fields__ if k in d})
+
+    def with_reward(self, reward: str) -> Example:
+        """This example scored under reward mode ``reward`` by default (checked against its
+        task's modes)."""
+        if self.answer_key is None:
+            raise ConfigError(f"example {self.id!r} has no answer key to set reward = {reward!r} on")
+        return replace(self, answer_key=self.answer_key.with_reward(reward))
+
+
+class Verifier(Protocol):
+    def __call__(self, example: Example, text: str, reward: str | None = None) -> Score: ...
 
 
 @dataclass(frozen=True)
@@ -84,14 +157,26 @@ class Task:
     config: type[BaseModel]
     generate_group: Callable[[Any, str, int], list[Example]]
     groups: Callable[[Any, str], int]  # number of groups in a split
-    verify: Callable[[Example, str], Score]
+    verify: Verifier
+    answer_key: type[AnswerKey] = AnswerKey
     describe: str = ""
     # files written beside a generated dataset for one group (e.g. the causal model it used)
     group_files: Callable[[Any, str, int], dict[str, str]] | None = None
     # items a split was asked for (a group may give fewer, e.g. a small graph's few questions)
     planned: Callable[[Any, str], int] | None = None
-    # reward modes ``verify`` understands in ``meta["reward"]`` (the first is the default)
-    rewards: tuple[str, ...] = ("exact",)
+
+    @property
+    def rewards(self) -> tuple[str, ...]:
+        """The reward modes ``verify`` takes (the first is the default)."""
+        return self.answer_key.MODES
+
+    def read_key(self, stored: Any, meta: dict[str, Any]) -> tuple[AnswerKey, dict[str, Any]]:
+        """``(answer key, meta)`` of a stored row: ``stored`` is its ``answer_key`` field, or
+        None for a row written before that field existed (its key was in ``meta``). Raises
+        pydantic's ``ValidationError`` when the key does not fit the task."""
+        if stored is None:
+            return self.answer_key.from_legacy_meta(meta)
+        return self.answer_key.model_validate(stored), meta
 
     def generate(self, config: Any, split: str, index: int) -> Example:
         """Item ``index`` of ``split`` (items are numbered group by group)."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
@@ -21,11 +21,17 @@ from ..config import ConfigError
 from ..rewards.final_answer import FINAL_ANSWER_REWARDS, final_answer, score_final_number
 from ..validation import InputError, Seed, StrictConfig, parse_json, read_text
 from . import register
-from .base import Example, Score, Task
+from .base import AnswerKey, Example, Score, Task
 
 NAME = "gsm8k"
 GROUP = 1000  # lines per generation group
 INSTRUCTION = "Solve this step by step. Write your final numerical answer after #### on a new line."
+
+
+class GSM8KKey(AnswerKey):
+    """Only the reward mode: the gold number is the canonical answer ``#### <number>``."""
+
+    MODES: ClassVar[tuple[str, ...]] = FINAL_ANSWER_REWARDS
 
 
 class GSM8KConfig(StrictConfig):
@@ -79,7 +85,7 @@ def groups(config: GSM8KConfig, split: str) -> int:
 
 def generate_group(config: GSM8KConfig, split: str, group: int) -> list[Example]:
     rows = _split_rows(config, split)[group * GROUP : (group + 1) * GROUP]
-    out = []
+    out, key = [], GSM8KKey()
     for j, (question, answer) in enumerate(rows):
         index = group * GROUP + j
         gold = final_answer(answer)
@@ -88,19 +94,22 @@ def generate_group(config: GSM8KConfig, split: str, group: int) -> list[Example]
                               "in its answer field")
         out.append(Example(id=f"{NAME}-{split}-{index:06d}", task=NAME, split=split,
                            prompt=f"{question}\n{config.instruction}", answer=f"#### {gold}",
-                           completion=answer, system=config.system,
+                           completion=answer, system=config.system, answer_key=key,
                            meta={"index": index, "seed": config.seed}))
     return out
 
 
-def verify(example: Example, text: str) -> Score:
+def verify(example: Example, text: str, reward: str | None = None) -> Score:
+    """The final number of ``text`` against the example's, under reward mode ``reward`` (None:
+    the dataset's)."""
+    key = GSM8KKey.of(example)
     gold = final_answer(example.answer) or example.answer
-    return score_final_number(text, gold, example.meta.get("reward", "exact"))
+    return score_final_number(text, gold, key.mode(reward))
 
 
 TASK = Task(name=NAME, config=GSM8KConfig, generate_group=generate_group, groups=groups,
-            verify=verify, describe="GSM8K-style word problems from local JSONL (#### answers, "
-            "exact numeric comparison)", planned=lambda c, split: len(_split_rows(c, split)),
-            rewards=FINAL_ANSWER_REWARDS)
+            verify=verify, answer_key=GSM8KKey, planned=lambda c, split: len(_split_rows(c, split)),
+            describe="GSM8K-style word problems from local JSONL (#### answers, exact numeric "
+                     "comparison)")
 
 register(TASK)

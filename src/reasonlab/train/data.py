@@ -2,9 +2,10 @@
 
 An example becomes ``prompt + completion + [eos]`` (the prompt through the tokenizer's chat
 template when it has one, else ``[bos] + text``) with labels ``-100`` on the prompt, so the
-loss counts completion tokens only (the seed trained on the prompt and on 40 padding tokens per
-example, which deflated its loss). Batches are padded to their own longest
-sequence (right padding for training; generation pads on the left).
+loss counts completion tokens only (the original causal-experiment project, docs/origins.md,
+trained on the prompt and on 42 padding tokens per example, which deflated its loss). Batches
+are padded to their own longest sequence (right padding for training; generation pads on the
+left).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import torch
 
 from ..models.encoding import prompt_ids
 from ..tasks import Example
+from ..validation import seed_sequence
 
 IGNORE = -100
 
@@ -49,4 +51,4 @@ def collate(batch: Sequence[Encoded], pad_id: int) -> dict[str, torch.Tensor]:
 def epoch_order(n: int, seed: int, epoch: int) -> np.ndarray:
     """The example order of one epoch: a function of (seed, epoch) only, so a resumed run
     replays exactly the batches an uninterrupted one would."""
-    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(epoch,))).permutation(n)
+    return np.random.default_rng(seed_sequence(seed, "train/epoch_order", epoch)).permutation(n)

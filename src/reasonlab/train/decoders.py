@@ -2,11 +2,12 @@
 that skips transformers' per-call machinery.
 
 Why: on a CPU a tiny model's decode step is dominated by framework overhead, not arithmetic --
-for the seed-size GPT-2 and 64 rows, a transformers forward with a ``DynamicCache`` costs ~3.8 ms
-for ~0.1 GFLOP (mask construction, cache objects growing by ``torch.cat``, output classes,
-hooks). Measured in ``bench/rl_vs_trl.py``, sampling was half of an RL step. This module runs
-the same GPT-2 block arithmetic directly on the model's own parameters with a preallocated KV
-buffer and a preallocated attention mask: about a dozen tensor ops per layer.
+for the 128/4/4 GPT-2 of the boolean-world presets and 64 rows, a transformers forward with a
+``DynamicCache`` costs ~3.8 ms for ~0.1 GFLOP (mask construction, cache objects growing by
+``torch.cat``, output classes, hooks). Measured in ``bench/rl_vs_trl.py``, sampling was half of
+an RL step. This module runs the same GPT-2 block arithmetic directly on the model's own
+parameters with a preallocated KV buffer and a preallocated attention mask: about a dozen tensor
+ops per layer.
 
 The prompt is still encoded by the transformers model (one call; its cache is copied into the
 buffer, repeated for the group), so only the decode steps take this path. transformers stays the
@@ -40,7 +41,7 @@ class HFDecoder:
         if self.padded:
             self.mask = torch.cat([self.mask, live.long()[:, None]], 1)
             kw = {"attention_mask": self.mask, "position_ids": positions[:, None]}
-        out = self.model(input_ids=tokens[:, None], past_key_values=self.cache, use_cache=True, **kw)
+        out = self.model(input_ids=tokens[:, None], cache=self.cache, use_cache=True, **kw)
         return out.logits[:, -1]
 
 

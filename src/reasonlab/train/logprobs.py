@@ -8,7 +8,21 @@ lets an earlier token see them.
 
 from __future__ import annotations
 
+import logging
+
 import torch
+
+
+class _ExactWithoutMask(logging.Filter):
+    """transformers warns once when ``input_ids`` hold pad ids and no attention mask is given;
+    here that is deliberate and exact (right pads after EOS, under causal attention), so that
+    one message is dropped; every other warning passes."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("We strongly recommend passing in an `attention_mask`")
+
+
+logging.getLogger("transformers.modeling_utils").addFilter(_ExactWithoutMask())
 
 
 def completion_logits(model, input_ids: torch.Tensor, attention_mask: torch.Tensor,
@@ -38,12 +52,12 @@ def completion_logits(model, input_ids: torch.Tensor, attention_mask: torch.Tens
     out = model(input_ids=input_ids[first, :w], use_cache=True, logits_to_keep=1,
                 **({"attention_mask": attention_mask[first, :w],
                     "position_ids": position_ids[first, :w]} if masked else {}))
-    cache = out.past_key_values
+    cache = out.cache
     cache.batch_select_indices(inverse)
     head = out.logits[inverse]  # (b, 1, V): predicts completion token 0
     if t == 1:
         return head
-    rest = model(input_ids=input_ids[:, w:-1], past_key_values=cache, use_cache=True,
+    rest = model(input_ids=input_ids[:, w:-1], cache=cache, use_cache=True,
                  **({"attention_mask": attention_mask[:, :-1],
                      "position_ids": position_ids[:, w:-1]} if masked else {})).logits
     return torch.cat([head, rest], 1)

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import replace
+from collections.abc import Sequence
 from pathlib import Path
 
 import torch
@@ -34,11 +34,12 @@ from ..data.sources import eval_sets, load_data
 from ..eval.sets import evaluate_sets
 from ..models import load_pretrained
 from ..models.encoding import prompt_ids
-from ..tasks import Example, get_task
+from ..tasks import Example
+from .callbacks import Callback, Callbacks, Control, RunDirWriter, StepInfo
 from .device import autocast_dtype, grad_scaler, pick_device, seed_all
 from .optim import build_optimizer
 from .rl_config import RLConfig
-from .rl_step import Batcher, build_batch, update
+from .rl_step import Batcher, Learner, build_batch, update
 from .rundir import RunDir
 
 __all__ = ["RLConfig", "init_folder", "train_rl"]
@@ -56,14 +57,9 @@ def init_folder(path: str) -> Path:
 
 
 def _with_reward(examples: list[Example], reward: str | None) -> list[Example]:
-    """The examples with ``meta["reward"]`` set to ``reward`` (checked against each task)."""
-    if reward is None:
-        return examples
-    for name in sorted({e.task for e in examples}):
-        offered = get_task(name).rewards
-        if reward not in offered:
-            raise ConfigError(f"field reward = {reward!r}: task {name} offers {', '.join(offered)}")
-    return [replace(e, meta={**e.meta, "reward": reward}) for e in examples]
+    """The examples scored under reward mode ``reward`` (None: their dataset's); the mode was
+    checked against the task's declared modes when the config was validated."""
+    return examples if reward is None else [e.with_reward(reward) for e in examples]
 
 
 def _fitting(prompts: list[Example], tok, limit: int | None) -> list[Example]:
@@ -83,86 +79,129 @@ def _steps(cfg: RLConfig, n_prompts: int) -> int:
     return max(1, min(cfg.steps, math.ceil(cfg.epochs * n_prompts / cfg.rollout.prompts_per_step)))
 
 
-def train_rl(cfg: RLConfig, resume: bool = False, progress: bool = True) -> Path:
-    """Run RL; returns the run directory (its ``final/`` holds the policy)."""
+_PINNED = ("seed", "init", "data", "reward", "algorithm")  # what a checkpoint was trained with
+
+
+def train_rl(cfg: RLConfig, resume: bool = False, progress: bool = True, overwrite: bool = False,
+             callbacks: Sequence[Callback] = ()) -> Path:
+    """Run RL; returns the run directory (its ``final/`` holds the policy). A folder holding a
+    previous run is refused unless ``resume`` or ``overwrite``; ``callbacks`` watch the run."""
     run = RunDir(Path(cfg.run_dir) / cfg.name, cfg.log_rotation, cfg.log_retention)
     try:
-        return _train(cfg, run, resume, progress)
+        ckpt = run.begin(resume, overwrite, cfg, _PINNED)
+        return _RL(cfg, run, ckpt).train(progress, callbacks)
     finally:
         run.close()
 
 
-def _train(cfg: RLConfig, run: RunDir, resume: bool, progress: bool) -> Path:
-    if cfg.threads:
-        torch.set_num_threads(cfg.threads)
-    device = pick_device(cfg.device)
-    splits, source = load_data(cfg.data)
-    prompts = _with_reward(splits["train"], cfg.reward)
-    sets = {k: _with_reward(v, cfg.reward) for k, v in eval_sets(splits, cfg.data.max_eval).items()}
-    ckpt = run.begin(resume, cfg, ("seed", "init", "data", "reward", "algorithm"))
-    seed_all(cfg.seed)
-    model, tok = load_pretrained(ckpt or init_folder(cfg.init))
-    model.to(device)
-    ref = None
-    if cfg.algorithm.kl_coef > 0:
-        ref_model, _ = load_pretrained(init_folder(cfg.init))
-        ref = ref_model.to(device).eval().requires_grad_(False)
-    run.write_config(to_yaml(cfg))
-    prompts = _fitting(prompts, tok, cfg.max_prompt_length)
-    steps = _steps(cfg, len(prompts))
-    total_opt = steps * cfg.ppo_epochs * cfg.minibatches
-    opt, sched = build_optimizer(model, cfg.optim, total_opt)
-    autocast = autocast_dtype(cfg.precision, device)
-    scaler = grad_scaler(autocast, device)
-    batcher = Batcher(prompts, cfg.seed)
-    step = 0
-    if ckpt:
-        state = run.restore(ckpt, opt, sched, scaler)
-        step, batcher.cursor = state["step"], state["cursor"]
-    logger.info(f"RL {cfg.name}: {cfg.algorithm.policy_loss}/{cfg.algorithm.advantage}/"
-                f"{cfg.algorithm.aggregation}, {len(prompts)} prompts from {source}, {steps} "
-                f"steps of {cfg.rollout.prompts_per_step}x{cfg.rollout.n} rollouts, device {device}")
-    wandb = _wandb(cfg, run)
-    columns = (TextColumn("rl"), BarColumn(), MofNCompleteColumn(),
-               TextColumn("{task.fields[info]}"), TimeRemainingColumn())
-    started = time.perf_counter()
-    with Progress(*columns, disable=not progress, transient=True) as bar:
-        job = bar.add_task("rl", total=steps, completed=step, info="")
-        while step < steps:
-            t0 = time.perf_counter()
-            batch, metrics = build_batch(model, tok, ref, batcher, cfg, step, device, autocast)
-            metrics |= update(model, ref, batch, cfg, step, opt, sched, scaler, autocast, device)
-            step += 1
-            metrics["time/step"] = time.perf_counter() - t0
-            if step % cfg.eval_every == 0 or step == steps:
-                metrics |= evaluate_sets(model, tok, sets, cfg.eval_max_new_tokens, cfg.eval_batch_size,
-                                          device)
-                metrics["time/seconds"] = time.perf_counter() - started
-                logger.info(f"step {step}: " + ", ".join(f"{k}={v:.4g}" for k, v in metrics.items()))
-            run.log_metrics(step, metrics)
-            if wandb is not None:
-                wandb.log(metrics, step=step)
-            bar.update(job, completed=step, info=f"score {metrics['train/score']:.3f}")
-            if step % cfg.save_every == 0 or step == steps:
-                run.save_checkpoint(step, model, tok, {
-                    "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
-                    "scaler": scaler.state_dict(), "step": step, "cursor": batcher.cursor},
-                    cfg.max_checkpoints)
-    if wandb is not None:
-        wandb.finish()
-    final = run.save_final(model, tok)
-    logger.info(f"final policy: {final}")
-    return run.root
+class _RL:
+    """One RL run: prompts, eval sets, the learner and the position; :meth:`train` loops."""
+
+    def __init__(self, cfg: RLConfig, run: RunDir, ckpt: Path | None) -> None:
+        if cfg.threads:
+            torch.set_num_threads(cfg.threads)
+        self.cfg, self.run, device = cfg, run, pick_device(cfg.device)
+        splits, self.source = load_data(cfg.data)
+        prompts = _with_reward(splits["train"], cfg.reward)
+        self.sets = {k: _with_reward(v, cfg.reward) for k, v in eval_sets(splits, cfg.data.max_eval).items()}
+        seed_all(cfg.seed)
+        model, tok = load_pretrained(ckpt or init_folder(cfg.init))
+        model.to(device)
+        run.write_config(to_yaml(cfg))
+        self.prompts = _fitting(prompts, tok, cfg.max_prompt_length)
+        self.steps = _steps(cfg, len(self.prompts))
+        opt, sched = build_optimizer(model, cfg.optim, self.steps * cfg.ppo_epochs * cfg.minibatches)
+        autocast = autocast_dtype(cfg.precision, device)
+        self.learner = Learner(model, self._reference(device), tok, opt, sched,
+                               grad_scaler(autocast, device), autocast, device, cfg.algorithm.policy())
+        self.batcher, self.step = Batcher(self.prompts, cfg.seed), 0
+        if ckpt:
+            state = run.restore(ckpt, opt, sched, self.learner.scaler)
+            self.step, self.batcher.cursor = state["step"], state["cursor"]
+
+    def _reference(self, device: torch.device):
+        """The frozen initial policy, when a KL term needs it."""
+        if self.cfg.algorithm.kl_coef <= 0:
+            return None
+        ref, _ = load_pretrained(init_folder(self.cfg.init))
+        return ref.to(device).eval().requires_grad_(False)
+
+    def train(self, progress: bool, callbacks: Sequence[Callback]) -> Path:
+        cfg, learner = self.cfg, self.learner
+        hooks = Callbacks([RunDirWriter(self.run), *_wandb(cfg, self.run), *callbacks])
+        a = cfg.algorithm
+        logger.info(f"RL {cfg.name}: {a.policy_loss}/{a.advantage}/{a.aggregation}, {len(self.prompts)} "
+                    f"prompts from {self.source}, {self.steps} steps of {cfg.rollout.prompts_per_step}"
+                    f"x{cfg.rollout.n} rollouts, device {learner.device}")
+        started = time.perf_counter()
+        hooks.train_begin(self._info({}))
+        if self.step == 0:  # the baseline: every run's own metrics start with the initial policy
+            self._eval({}, started, hooks)
+        with Progress(*_COLUMNS, disable=not progress, transient=True) as bar:
+            job = bar.add_task("rl", total=self.steps, completed=self.step, info="")
+            while self.step < self.steps and not hooks.control.stop:
+                hooks.step_begin(self.step)
+                t0 = time.perf_counter()
+                batch, metrics = build_batch(learner, self.batcher, cfg, self.step)
+                metrics |= update(learner, batch, cfg, self.step)
+                self.step += 1
+                metrics["time/step"] = time.perf_counter() - t0
+                if self.step % cfg.eval_every == 0 or self.step == self.steps:
+                    self._eval(metrics, started, hooks)
+                else:
+                    hooks.step(self._info(metrics))
+                bar.update(job, completed=self.step, info=f"score {metrics['train/score']:.3f}")
+                if self.step % cfg.save_every == 0 or self.step == self.steps or hooks.control.stop:
+                    hooks.checkpoint(self._info(metrics), self._checkpoint())
+        final = self.run.save_final(learner.model, learner.tok)
+        logger.info(f"final policy: {final}")
+        hooks.train_end(self._info({}), final)
+        return self.run.root
+
+    def _eval(self, metrics: dict[str, float], started: float, hooks: Callbacks) -> None:
+        """Evaluate, add the results to this step's row, and report it (eval, then step)."""
+        lr = self.learner
+        metrics |= evaluate_sets(lr.model, lr.tok, self.sets, self.cfg.eval_max_new_tokens,
+                                 self.cfg.eval_batch_size, lr.device)
+        metrics["time/seconds"] = time.perf_counter() - started
+        hooks.eval(self._info(metrics))
+        hooks.step(self._info(metrics))
+
+    def _info(self, metrics: dict[str, float]) -> StepInfo:
+        return StepInfo(self.step, self.steps, self.learner.model, self.learner.tok, metrics)
+
+    def _checkpoint(self) -> Path:
+        lr = self.learner
+        state = {"optimizer": lr.opt.state_dict(), "scheduler": lr.sched.state_dict(),
+                 "scaler": lr.scaler.state_dict(), "step": self.step, "cursor": self.batcher.cursor}
+        return self.run.save_checkpoint(self.step, lr.model, lr.tok, state, self.cfg.max_checkpoints)
 
 
-def _wandb(cfg: RLConfig, run: RunDir):
+_COLUMNS = (TextColumn("rl"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[info]}"),
+            TimeRemainingColumn())
+
+
+class _Wandb(Callback):
+    """Also log each metrics row to wandb (offline)."""
+
+    def __init__(self, session) -> None:
+        self.session = session
+
+    def on_step(self, info: StepInfo, control: Control) -> None:
+        self.session.log(info.metrics, step=info.step)
+
+    def on_train_end(self, info: StepInfo, final: Path, control: Control) -> None:
+        self.session.finish()
+
+
+def _wandb(cfg: RLConfig, run: RunDir) -> list[Callback]:
     if not cfg.wandb:
-        return None
+        return []
     try:
         import wandb
     except ImportError:
         raise ConfigError("field wandb = true but wandb is not installed; pip install wandb, or "
                           "set wandb=false (metrics.jsonl and TensorBoard are always written)") from None
-    return wandb.init(mode="offline", dir=str(run.root), name=cfg.name,
-                      config=cfg.model_dump(mode="json"))
+    return [_Wandb(wandb.init(mode="offline", dir=str(run.root), name=cfg.name,
+                              config=cfg.model_dump(mode="json")))]
 

@@ -8,12 +8,15 @@ the presets in ``configs/rl/`` set the paper settings.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
+from ..config import ConfigError, read_yaml
 from ..data.sources import DataConfig
-from ..objectives import ADVANTAGES, AGGREGATIONS, KL_ESTIMATORS, POLICY_LOSSES
+from ..objectives import ADVANTAGES, AGGREGATIONS, KL_ESTIMATORS, POLICY_LOSSES, PolicyLoss, loss_options
+from ..tasks import get_task
 from ..validation import Seed, StrictConfig
 from .optim import OptimConfig
 
@@ -32,6 +35,9 @@ class RolloutConfig(StrictConfig):
     temperature: float = Field(1.0, gt=0)
     top_p: float = Field(1.0, gt=0, le=1)
     max_new_tokens: int = Field(32, ge=1)
+
+
+_ALL_LOSS_OPTIONS = {name for loss in POLICY_LOSSES for name in loss_options(loss)}
 
 
 class AlgorithmConfig(StrictConfig):
@@ -63,6 +69,21 @@ class AlgorithmConfig(StrictConfig):
     _loss = field_validator("policy_loss")(_known(POLICY_LOSSES, "policy loss"))
     _agg = field_validator("aggregation")(_known(AGGREGATIONS, "aggregation mode"))
     _kl = field_validator("kl_estimator")(_known(KL_ESTIMATORS, "KL estimator"))
+
+    @model_validator(mode="after")
+    def _loss_options(self) -> AlgorithmConfig:
+        """An option set for another policy loss than the chosen one would be silently unused."""
+        own = set(loss_options(self.policy_loss))
+        for name in sorted(self.model_fields_set & (_ALL_LOSS_OPTIONS - own)):
+            users = [k for k in POLICY_LOSSES if name in loss_options(k)]
+            raise ValueError(f"field algorithm.{name} is an option of {', '.join(users)}, not of "
+                             f"policy_loss {self.policy_loss}; remove it or choose one of those losses")
+        return self
+
+    def policy(self) -> PolicyLoss:
+        """The chosen policy loss, built with its own options only."""
+        names = loss_options(self.policy_loss)
+        return POLICY_LOSSES[self.policy_loss](**{k: getattr(self, k) for k in names})
 
 
 class FilterConfig(StrictConfig):
@@ -107,6 +128,34 @@ class RLConfig(StrictConfig):
     wandb: bool = Field(False, description="also log to wandb in offline mode (if installed)")
     log_rotation: str = "100 MB"
     log_retention: str = "10 days"
+
+    @field_validator("reward")
+    @classmethod
+    def _reward_offered(cls, v: str | None, info: ValidationInfo) -> str | None:
+        """A reward mode the data's task declares. The task is named by ``data.task``, or by the
+        ``config.yaml`` of the dataset folder ``data.path`` (the causal-experiment format is the
+        boolean world). When it cannot be told here (no such file, an unknown task), loading the
+        data reports the problem, and setting the mode on the examples checks it again."""
+        data = info.data.get("data")
+        if v is None or not isinstance(data, DataConfig):
+            return v
+        if data.task is not None:
+            name = data.task.get("task")
+        elif data.format == "causal-experiment":
+            name = "boolean_world"
+        else:
+            try:
+                name = read_yaml(Path(str(data.path)) / "config.yaml").get("task")
+            except ConfigError:
+                return v
+        try:
+            offered = get_task(str(name)).rewards
+        except ConfigError:
+            return v
+        if v not in offered:
+            raise ValueError(f"task {name} offers {', '.join(offered)}; choose one of them, or leave "
+                             "reward unset for the dataset's own")
+        return v
 
     @model_validator(mode="after")
     def _consistent(self) -> RLConfig:

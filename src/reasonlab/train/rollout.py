@@ -82,7 +82,7 @@ def sample(model, tok, examples: Sequence[Example], n: int, max_new_tokens: int,
     pos = (mask.cumsum(-1) - 1).clamp(min=0)
     out = model(input_ids=ids, attention_mask=mask, position_ids=pos, use_cache=True,
                 logits_to_keep=1)
-    decoder = decoder_for(model, out.past_key_values, mask, n, max_new_tokens, lean)
+    decoder = decoder_for(model, out.cache, mask, n, max_new_tokens, lean)
     logits = out.logits[:, -1].repeat_interleave(n, 0)  # (B, V)
     mask, pos = mask.repeat_interleave(n, 0), pos.repeat_interleave(n, 0)
     rows = mask.shape[0]

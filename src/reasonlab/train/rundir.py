@@ -32,29 +32,51 @@ _STEP = re.compile(r"step-(\d+)$")
 class RunDir:
     def __init__(self, root: str | Path, rotation: str = "100 MB", retention: str = "10 days"):
         self.root = Path(root)
-        self.root.mkdir(parents=True, exist_ok=True)
-        (self.root / "logs").mkdir(exist_ok=True)
-        self._sink = logger.add(self.root / "logs" / "train.log", rotation=rotation,
-                                retention=retention, level="DEBUG", enqueue=False)
+        self.rotation, self.retention = rotation, retention
+        self._sink: int | None = None
         self._tb = None
 
     # ------------------------------------------------------------------ runs
-    def begin(self, resume: bool, config: BaseModel | None = None,
+    def begin(self, resume: bool, overwrite: bool = False, config: BaseModel | None = None,
               pinned: tuple[str, ...] = ()) -> Path | None:
-        """The checkpoint to continue from (``resume`` and one exists); otherwise None, after
-        clearing a previous run in this folder (:meth:`start_fresh`). On resume, the fields
-        ``pinned`` of ``config`` (what the checkpoint was built from: model, data, seed) must
-        equal those in the run's ``config.yaml``, else the run would go on training one thing
-        while recording another."""
+        """Open the folder for a run; returns the checkpoint to continue from, or None for a
+        fresh start. A folder holding a previous run is refused unless ``resume`` (continue
+        from its last checkpoint) or ``overwrite`` (clear all of it first). On resume, the
+        fields ``pinned`` of ``config`` (what the checkpoints were built from: model, data,
+        seed) must equal those in the run's ``config.yaml``, else the run would go on training
+        one thing while recording another."""
+        if self.root.exists() and not self.root.is_dir():
+            raise ConfigError(f"run folder {str(self.root)!r} is a file; choose another name or run_dir")
         ckpts = self.checkpoints() if resume else []
+        if ckpts and config is not None:
+            self._check_pinned(config, pinned)
+        if not ckpts:
+            if self.holds_run() and not (overwrite or resume):
+                raise ConfigError(f"run folder {str(self.root)!r} holds a previous run; pass --overwrite "
+                                  "to replace it, --resume to continue it, or choose another name")
+            self.clear()
+        self._open_log()
         if resume and not ckpts:
             logger.warning(f"--resume: no checkpoint in {self.root}; starting from scratch")
-        if ckpts:
-            if config is not None:
-                self._check_pinned(config, pinned)
-            return ckpts[-1]
-        self.start_fresh()
-        return None
+        return ckpts[-1] if ckpts else None
+
+    def holds_run(self) -> bool:
+        """Whether the folder holds anything but logs (a run that failed while setting up
+        leaves only its log, which is no run to protect)."""
+        return self.root.is_dir() and any(p.name != "logs" for p in self.root.iterdir())
+
+    def clear(self) -> None:
+        """Remove everything in the folder (config, metrics, TensorBoard, checkpoints, final
+        model, eval results, logs), so nothing of an old run sits beside a new one."""
+        if self.root.is_dir():
+            for p in self.root.iterdir():
+                shutil.rmtree(p) if p.is_dir() and not p.is_symlink() else p.unlink()
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def _open_log(self) -> None:
+        (self.root / "logs").mkdir(parents=True, exist_ok=True)
+        self._sink = logger.add(self.root / "logs" / "train.log", rotation=self.rotation,
+                                retention=self.retention, level="DEBUG", enqueue=False)
 
     def restore(self, ckpt: Path, opt, sched, scaler) -> dict[str, Any]:
         """Load the optimizer, schedule and loss-scaler state saved with ``ckpt``, drop the
@@ -80,17 +102,6 @@ class RunDir:
                 raise ConfigError(f"--resume: field {where} = {b!r} differs from {a!r} in {path}, "
                                   f"which the checkpoints were trained with; resume with the run's "
                                   f"own value, or start a new run (another name)")
-
-    def start_fresh(self) -> None:
-        """A new run in this folder replaces the previous one's metrics, TensorBoard events,
-        checkpoints and final model (logs are kept; they rotate); to keep a run, pick another
-        ``name``, or continue it with ``--resume``."""
-        old = [self.root / p for p in ("metrics.jsonl", "tb", "checkpoints", "final")]
-        old = [p for p in old if p.exists()]
-        if old:
-            logger.warning(f"{self.root} held a previous run; replacing it (use --resume to continue one)")
-        for p in old:
-            shutil.rmtree(p) if p.is_dir() else p.unlink()
 
     def write_config(self, yaml_text: str) -> None:
         atomic_write_text(self.root / "config.yaml", yaml_text)
@@ -158,7 +169,9 @@ class RunDir:
     def close(self) -> None:
         if self._tb is not None:
             self._tb.close()
-        logger.remove(self._sink)
+        if self._sink is not None:
+            logger.remove(self._sink)
+            self._sink = None
 
 
 def _write_error(e: BaseException, where: Path) -> BaseException:

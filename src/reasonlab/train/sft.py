@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -33,8 +34,10 @@ from ..models import (
     data_tokenizer,
     load_pretrained,
 )
+from ..tasks import Example
 from ..validation import Seed, StrictConfig
-from .data import collate, encode, epoch_order
+from .callbacks import Callback, Callbacks, RunDirWriter, StepInfo, StopWhenPerfect
+from .data import IGNORE, collate, encode, epoch_order
 from .device import autocast_dtype, grad_scaler, pick_device, seed_all
 from .optim import OptimConfig, build_optimizer
 from .rundir import RunDir
@@ -64,102 +67,133 @@ class SFTConfig(StrictConfig):
     log_retention: str = "10 days"
 
 
-def train_sft(cfg: SFTConfig, resume: bool = False, progress: bool = True) -> Path:
-    """Run SFT; returns the run directory (its ``final/`` holds the model)."""
+def train_sft(cfg: SFTConfig, resume: bool = False, progress: bool = True, overwrite: bool = False,
+              callbacks: Sequence[Callback] = ()) -> Path:
+    """Run SFT; returns the run directory (its ``final/`` holds the model). A folder holding a
+    previous run is refused unless ``resume`` (continue it) or ``overwrite`` (replace it);
+    ``callbacks`` watch the run (:mod:`.callbacks`) after the run directory's own writer."""
     run = RunDir(Path(cfg.run_dir) / cfg.name, cfg.log_rotation, cfg.log_retention)
     try:
-        return _train(cfg, run, resume, progress)
+        ckpt = run.begin(resume, overwrite, cfg, ("seed", "data", "model"))
+        return _SFT(cfg, run, ckpt).train(progress, callbacks)
     finally:
         run.close()
 
 
-def _train(cfg: SFTConfig, run: RunDir, resume: bool, progress: bool) -> Path:
-    if cfg.threads:
-        torch.set_num_threads(cfg.threads)
-    device = pick_device(cfg.device)
-    splits, source = load_data(cfg.data)
-    sets = eval_sets(splits, cfg.data.max_eval)
-    ckpt = run.begin(resume, cfg, ("seed", "data", "model"))
-    seed_all(cfg.seed)
-    if ckpt:
-        model, tok = load_pretrained(ckpt)
-    elif cfg.model.path:
-        model, tok = load_pretrained(cfg.model.path)
-    else:
-        tok = data_tokenizer(splits)
-        model = build_model(cfg.model, tok)
-    model.to(device)
-    run.write_config(to_yaml(cfg))
-    train = [encode(tok, e) for e in splits["train"]]
-    longest = max(len(e.ids) for e in train)
-    limit = context_length(model)
-    if limit and longest > limit:
-        raise ConfigError(f"field model.n_positions = {limit}: the longest training example has "
-                          f"{longest} tokens; raise it")
-    micro_per_epoch = math.ceil(len(train) / cfg.batch_size)
-    steps_per_epoch = max(1, micro_per_epoch // cfg.optim.grad_accum)
-    total = cfg.max_steps or max(1, int(cfg.epochs * steps_per_epoch))
-    opt, sched = build_optimizer(model, cfg.optim, total)
-    autocast = autocast_dtype(cfg.precision, device)
-    scaler = grad_scaler(autocast, device)
-    step, perfect = 0, 0
-    if ckpt:
-        state = run.restore(ckpt, opt, sched, scaler)
-        step, perfect = state["step"], state.get("perfect", 0)
-        torch.set_rng_state(state["torch_rng"])
-    n_params, n_emb = count_parameters(model)
-    logger.info(f"SFT {cfg.name}: {len(train)} examples from {source}, {total} steps, "
-                f"{n_params:,} parameters ({n_emb:,} in embeddings), device {device}")
-    columns = (TextColumn("sft"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[info]}"),
-               TimeRemainingColumn())
-    started = time.perf_counter()
-    order, order_epoch = np.arange(0), -1
-    with Progress(*columns, disable=not progress, transient=True) as bar:
-        job = bar.add_task("sft", total=total, completed=step, info="")
-        while step < total:
-            model.train()
-            opt.zero_grad(set_to_none=True)
-            loss_sum, tokens = 0.0, 0
-            for micro in range(cfg.optim.grad_accum):
-                epoch, offset = divmod(step * cfg.optim.grad_accum + micro, micro_per_epoch)
-                if epoch != order_epoch:
-                    order, order_epoch = epoch_order(len(train), cfg.seed, epoch), epoch
-                at = offset * cfg.batch_size
-                batch = collate([train[i] for i in order[at : at + cfg.batch_size]], tok.pad_token_id)
-                batch = {k: v.to(device) for k, v in batch.items()}
-                with torch.autocast(device.type, dtype=autocast, enabled=autocast is not None):
-                    loss = model(**batch).loss
-                scaler.scale(loss / cfg.optim.grad_accum).backward()
-                loss_sum += loss.detach().item()
-                tokens += int((batch["labels"] != -100).sum())
-            scaler.unscale_(opt)
-            grad_norm = (torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.optim.grad_clip)
-                         if cfg.optim.grad_clip > 0 else torch.tensor(0.0))
-            scaler.step(opt)
-            scaler.update()
-            sched.step()
-            step += 1
-            metrics = {"train/loss": loss_sum / cfg.optim.grad_accum, "train/lr": sched.get_last_lr()[0],
-                       "train/grad_norm": float(grad_norm), "train/tokens": tokens,
-                       "train/epoch": step / steps_per_epoch}
-            if step % cfg.eval_every == 0 or step == total:
-                metrics |= evaluate_sets(model, tok, sets, cfg.eval_max_new_tokens, cfg.eval_batch_size,
-                                          device)
-                exact = [v for k, v in metrics.items() if k.endswith("/exact")]
-                perfect = perfect + 1 if exact and min(exact) == 1.0 else 0
-                metrics["time/seconds"] = time.perf_counter() - started
-                logger.info(f"step {step}: " + ", ".join(f"{k}={v:.4g}" for k, v in metrics.items()))
-            run.log_metrics(step, metrics)
-            bar.update(job, completed=step, info=f"loss {metrics['train/loss']:.4f}")
-            stop = cfg.stop_when_perfect and perfect >= cfg.stop_when_perfect
-            if step % cfg.save_every == 0 or step == total or stop:
-                run.save_checkpoint(step, model, tok, {
-                    "optimizer": opt.state_dict(), "scheduler": sched.state_dict(), "step": step,
-                    "scaler": scaler.state_dict(),
-                    "perfect": perfect, "torch_rng": torch.get_rng_state()}, cfg.max_checkpoints)
-            if stop:
-                logger.info(f"every eval set at 100% exact for {perfect} evals: stopping at step {step}")
-                break
-    final = run.save_final(model, tok)
-    logger.info(f"final model: {final}")
-    return run.root
+class _SFT:
+    """One SFT run: its data, model, optimizer and position; :meth:`train` runs the loop."""
+
+    def __init__(self, cfg: SFTConfig, run: RunDir, ckpt: Path | None) -> None:
+        if cfg.threads:
+            torch.set_num_threads(cfg.threads)
+        self.cfg, self.run, self.device = cfg, run, pick_device(cfg.device)
+        splits, self.source = load_data(cfg.data)
+        self.sets = eval_sets(splits, cfg.data.max_eval)
+        seed_all(cfg.seed)
+        self.model, self.tok = self._model(ckpt, splits)
+        run.write_config(to_yaml(cfg))
+        self.examples = [encode(self.tok, e) for e in splits["train"]]
+        self._check_context()
+        self.micro_per_epoch = math.ceil(len(self.examples) / cfg.batch_size)
+        self.steps_per_epoch = max(1, self.micro_per_epoch // cfg.optim.grad_accum)
+        self.total = cfg.max_steps or max(1, int(cfg.epochs * self.steps_per_epoch))
+        self.opt, self.sched = build_optimizer(self.model, cfg.optim, self.total)
+        self.autocast = autocast_dtype(cfg.precision, self.device)
+        self.scaler = grad_scaler(self.autocast, self.device)
+        self.step, self.order = 0, (-1, np.arange(0))
+        self.stopper = StopWhenPerfect(cfg.stop_when_perfect)
+        if ckpt:
+            state = run.restore(ckpt, self.opt, self.sched, self.scaler)
+            self.step, self.stopper.streak = state["step"], state.get("perfect", 0)
+            torch.set_rng_state(state["torch_rng"])
+
+    def _model(self, ckpt: Path | None, splits: dict[str, list[Example]]):
+        if ckpt or self.cfg.model.path:
+            model, tok = load_pretrained(ckpt or self.cfg.model.path)
+        else:
+            tok = data_tokenizer(splits)
+            model = build_model(self.cfg.model, tok)
+        return model.to(self.device), tok
+
+    def _check_context(self) -> None:
+        longest, limit = max(len(e.ids) for e in self.examples), context_length(self.model)
+        if limit and longest > limit:
+            raise ConfigError(f"field model.n_positions = {limit}: the longest training example has "
+                              f"{longest} tokens; raise it")
+
+    def train(self, progress: bool, callbacks: Sequence[Callback]) -> Path:
+        cfg = self.cfg
+        hooks = Callbacks([RunDirWriter(self.run), self.stopper, *callbacks])
+        n_params, n_emb = count_parameters(self.model)
+        logger.info(f"SFT {cfg.name}: {len(self.examples)} examples from {self.source}, {self.total} "
+                    f"steps, {n_params:,} parameters ({n_emb:,} in embeddings), device {self.device}")
+        started = time.perf_counter()
+        hooks.train_begin(self._info({}))
+        with Progress(*_COLUMNS, disable=not progress, transient=True) as bar:
+            job = bar.add_task("sft", total=self.total, completed=self.step, info="")
+            while self.step < self.total and not hooks.control.stop:
+                hooks.step_begin(self.step)
+                metrics = self._optimizer_step()
+                evaluate = self.step % cfg.eval_every == 0 or self.step == self.total
+                if evaluate:
+                    metrics |= evaluate_sets(self.model, self.tok, self.sets, cfg.eval_max_new_tokens,
+                                             cfg.eval_batch_size, self.device)
+                    metrics["time/seconds"] = time.perf_counter() - started
+                    hooks.eval(self._info(metrics))
+                hooks.step(self._info(metrics))
+                bar.update(job, completed=self.step, info=f"loss {metrics['train/loss']:.4f}")
+                if self.step % cfg.save_every == 0 or self.step == self.total or hooks.control.stop:
+                    hooks.checkpoint(self._info(metrics), self._checkpoint())
+        if hooks.control.stop:
+            logger.info(f"stopping at step {self.step}: {hooks.control.reason}")
+        final = self.run.save_final(self.model, self.tok)
+        logger.info(f"final model: {final}")
+        hooks.train_end(self._info({}), final)
+        return self.run.root
+
+    def _info(self, metrics: dict[str, float]) -> StepInfo:
+        return StepInfo(self.step, self.total, self.model, self.tok, metrics)
+
+    def _micro_batch(self, micro: int) -> dict[str, torch.Tensor]:
+        """The ``micro``-th micro-batch of the current step (a function of (seed, epoch))."""
+        cfg = self.cfg
+        epoch, offset = divmod(self.step * cfg.optim.grad_accum + micro, self.micro_per_epoch)
+        if epoch != self.order[0]:
+            self.order = (epoch, epoch_order(len(self.examples), cfg.seed, epoch))
+        at = offset * cfg.batch_size
+        batch = collate([self.examples[i] for i in self.order[1][at : at + cfg.batch_size]],
+                        self.tok.pad_token_id)
+        return {k: v.to(self.device) for k, v in batch.items()}
+
+    def _optimizer_step(self) -> dict[str, float]:
+        cfg, model = self.cfg, self.model
+        model.train()
+        self.opt.zero_grad(set_to_none=True)
+        loss_sum, tokens = 0.0, 0
+        for micro in range(cfg.optim.grad_accum):
+            batch = self._micro_batch(micro)
+            with torch.autocast(self.device.type, dtype=self.autocast, enabled=self.autocast is not None):
+                loss = model(**batch).loss
+            self.scaler.scale(loss / cfg.optim.grad_accum).backward()
+            loss_sum += loss.detach().item()
+            tokens += int((batch["labels"] != IGNORE).sum())
+        self.scaler.unscale_(self.opt)
+        grad_norm = (torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.optim.grad_clip)
+                     if cfg.optim.grad_clip > 0 else torch.tensor(0.0))
+        self.scaler.step(self.opt)
+        self.scaler.update()
+        self.sched.step()
+        self.step += 1
+        return {"train/loss": loss_sum / cfg.optim.grad_accum, "train/lr": self.sched.get_last_lr()[0],
+                "train/grad_norm": float(grad_norm), "train/tokens": tokens,
+                "train/epoch": self.step / self.steps_per_epoch}
+
+    def _checkpoint(self) -> Path:
+        state = {"optimizer": self.opt.state_dict(), "scheduler": self.sched.state_dict(),
+                 "step": self.step, "scaler": self.scaler.state_dict(),
+                 "perfect": self.stopper.streak, "torch_rng": torch.get_rng_state()}
+        return self.run.save_checkpoint(self.step, self.model, self.tok, state, self.cfg.max_checkpoints)
+
+
+_COLUMNS = (TextColumn("sft"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[info]}"),
+            TimeRemainingColumn())

@@ -44,7 +44,7 @@ def test_respects_knobs(kw):
 
 
 def test_names_hide_topological_order():
-    # with shuffled names, index order is topological far less often than with the seed's layout
+    # with shuffled names, index order is topological far less often than with the original generator's layout
     topo = sum(all(p < i for i, pa in enumerate(_dag(s, nodes=8).parents) for p in pa) for s in range(50))
     plain = sum(all(p < i for i, pa in enumerate(_dag(s, nodes=8, shuffle_names=False).parents)
                     for p in pa) for s in range(50))

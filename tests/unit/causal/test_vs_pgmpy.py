@@ -1,6 +1,6 @@
 """Rungs 1-2 agree with pgmpy (``do()`` + VariableElimination) on random models up to 30 nodes
 and on the classic BIF networks. (pgmpy's ``CausalInference.query`` with evidence is wrong, see
-``causal-anchors.md`` §3, so it is not used.)"""
+docs/origins.md section 5, so it is not used.)"""
 
 from __future__ import annotations
 

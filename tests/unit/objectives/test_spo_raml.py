@@ -1,4 +1,4 @@
-"""SPO aggregation (objectives.md 1.8), where gradients may flow, rank-aware JSD, RaML k-of-n."""
+"""SPO aggregation (docs/objectives.md 7), where gradients may flow, rank-aware JSD, RaML k-of-n."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ Z = [2.0, 1.0, 0.0]
 
 
 def batch():
-    """seq1 chooses (a=1, a=0), seq2 (a=2, a=1, a=0), every step with logits Z (1.8)."""
+    """seq1 chooses (a=1, a=0), seq2 (a=2, a=1, a=0), every step with logits Z
+    (docs/objectives.md 7)."""
     logits = torch.tensor([[Z] * 3, [Z] * 3], dtype=D, requires_grad=True)
     actions = torch.tensor([[1, 0, 0], [2, 1, 0]])
     mask = torch.tensor([[1, 1, 0], [1, 1, 1]], dtype=D)
@@ -25,7 +26,7 @@ def spo_loss(rewards, normaliser="num_correct", include_incorrect=False, loss="s
     logits, actions, mask = batch()
     x = PolicyInputs(logp=torch.zeros(2, 3, dtype=D), old_logp=torch.zeros(2, 3, dtype=D),
                      advantages=torch.zeros(2, dtype=D), mask=mask, actions=actions, logits=logits)
-    per_token, metrics = POLICY_LOSSES[loss].fn(x)
+    per_token, metrics = POLICY_LOSSES[loss]()(x)
     rows, seqs = spo_rows(torch.tensor(rewards, dtype=D), normaliser, include_incorrect)
     pg_mask = mask * rows[:, None]
     value, _ = combine(per_token, pg_mask, "seq-mean-token-mean", {"seqs": seqs})
@@ -63,7 +64,7 @@ def test_entropy_term_enters_only_with_correct_rows():
     logits, actions, mask = batch()
     x = PolicyInputs(torch.zeros(2, 3, dtype=D), torch.zeros(2, 3, dtype=D), torch.zeros(2, dtype=D),
                      mask, actions, logits)
-    per_token, _ = POLICY_LOSSES["spo_kl"].fn(x)
+    per_token, _ = POLICY_LOSSES["spo_kl"]()(x)
     ent = torch.full((2, 3), h, dtype=D)
     pg_mask = mask * torch.tensor([1.0, 0.0], dtype=D)[:, None]
     total, _ = combine(per_token, pg_mask, "seq-mean-token-mean", {"seqs": 1.0}, entropy=ent,
@@ -115,7 +116,7 @@ def test_raml_equals_grpo_on_the_selected_rows_with_advantages_from_all():
                         requires_grad=True)
     mask = torch.ones(4, 2, dtype=D)
     sel = torch.tensor([1.0, 0.0, 1.0, 0.0], dtype=D)
-    per_token, _ = POLICY_LOSSES["ppo_clip"].fn(PolicyInputs(logp, logp.detach(), adv, mask, None))
+    per_token, _ = POLICY_LOSSES["ppo_clip"]()(PolicyInputs(logp, logp.detach(), adv, mask, None))
     loss, _ = combine(per_token, mask * sel[:, None], "token-mean", {})
     loss.backward()
     assert float(loss.detach()) == pytest.approx(float(-(adv[0] * 2 + adv[2] * 2) / 4), abs=1e-9)

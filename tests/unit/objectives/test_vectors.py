@@ -1,4 +1,4 @@
-"""Every test vector of shared/reference/objectives.md, to 1e-6 (section numbers in names)."""
+"""Every test vector of docs/objectives.md, to 1e-6 (its section numbers in the comments)."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def close(a, b, tol=1e-6):
     assert torch.allclose(torch.as_tensor(a, dtype=D), torch.as_tensor(b, dtype=D), atol=tol), (a, b)
 
 
-# --- 3.6 advantages ------------------------------------------------------------------------
+# --- 1 advantages --------------------------------------------------------------------------
 
 @pytest.mark.parametrize("name, kw, r, want", [
     ("grpo", {}, [1, 0, 0, 1], [0.866024, -0.866024, -0.866024, 0.866024]),
@@ -54,7 +54,7 @@ def test_reinforce_baseline_is_batch_mean():
           [[0.25, -0.75], [0.25, 0.25]])
 
 
-# --- 3.6 clipping --------------------------------------------------------------------------
+# --- 2.1 clipping --------------------------------------------------------------------------
 
 @pytest.mark.parametrize("rho, a, sym, dapo", [
     (1.5, 1, -1.2, -1.28), (1.25, 1, -1.2, -1.25), (0.5, 1, -0.5, -0.5),
@@ -90,7 +90,7 @@ def test_tis_factor_caps_the_importance_weight():
     close(loss, [[-2.0]])
 
 
-# --- 3.6 aggregation -----------------------------------------------------------------------
+# --- 3 aggregation -------------------------------------------------------------------------
 
 LOSS = torch.tensor([[1.0, 1.0, 0.0, 0.0], [2.0, 2.0, 2.0, 2.0]], dtype=D)
 MASK = torch.tensor([[1, 1, 0, 0], [1, 1, 1, 1]], dtype=D)
@@ -111,7 +111,7 @@ def test_aggregation_splits_into_minibatches_exactly(mode):
     close(parts, whole)
 
 
-# --- 3.6 overlong, KL; DAPO filters --------------------------------------------------------
+# --- 5, 6 KL; overlong, DAPO filters -------------------------------------------------------
 
 def test_overlong():
     close(overlong_penalty(torch.tensor([16384, 18432, 20480, 30000]), 20480, 4096),
@@ -132,7 +132,7 @@ def test_group_filters():
     assert window_groups(r, 0.5, 1.0).tolist() == [True, False, False, True]
 
 
-# --- 1.8 SPO per-token vectors -------------------------------------------------------------
+# --- 2.2 SPO per-token vectors -------------------------------------------------------------
 
 Z = [2.0, 1.0, 0.0]
 

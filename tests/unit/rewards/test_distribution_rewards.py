@@ -1,5 +1,5 @@
-"""Answer extraction and distribution rewards: the seed's failure cases (causal-seed.md §4) with
-the seed's numbers for its own formulas, and the fixed behaviour of ours."""
+"""Answer extraction and distribution rewards: the failure cases of the LLM causal-reasoning study's
+scorer (docs/origins.md) with its numbers for its own formulas, and the fixed behaviour of ours."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def test_seed_parser_misses_what_ours_reads(text):
 def test_seed_formats_it_accepts():
     text = "THOUGHT PROCESS\n...\nANSWER\n[0.76, 0.24]"
     assert score_distribution(text, GOLD, "seed_strict").reward == 1.0
-    # the 7B DAPO output of causal-seed.md §3: TVD 0.003116 < 0.01
+    # a stored 7B DAPO output of the study: TVD 0.003116 < 0.01
     s = score_distribution("ANSWER\n[0.756884, 0.243116]", GOLD, "seed_strict")
     assert s.reward == 1.0 and s.details["tvd"] == pytest.approx(0.003116, abs=1e-12)
 
@@ -51,7 +51,7 @@ def test_half_half_soft_numbers():
 
 
 def test_invalid_distribution_is_not_rewarded():
-    # the seed gives [0.1, 0.1] a soft reward of 0.68 (TVD 0.4, sum and sign never checked)
+    # the study's scorer gives [0.1, 0.1] a soft reward of 0.68 (TVD 0.4, sum and sign never checked)
     assert score_distribution("ANSWER [0.1, 0.1]", GOLD, "seed_soft").reward == pytest.approx(0.68)
     for reward, value in (("soft", 0.1), ("strict", 0.1), ("exact", 0.0)):
         s = score_distribution("ANSWER [0.1, 0.1]", GOLD, reward)
@@ -77,7 +77,7 @@ def test_last_block_wins_and_think_handling():
 
 
 def test_strict_threshold_and_accuracy_at():
-    # one unit off in both entries: TVD 0.01, not < 0.01; the seed's float arithmetic gets
+    # one unit off in both entries: TVD 0.01, not < 0.01; the study's float arithmetic gets
     # 0.009999999999999995 and counts it correct, ours compares TVD rounded to 12 decimals
     assert score_distribution("ANSWER [0.77, 0.23]", GOLD).correct is False
     assert score_distribution("ANSWER [0.77, 0.23]", GOLD, "seed_strict").reward == 1.0

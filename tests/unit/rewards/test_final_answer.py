@@ -1,5 +1,6 @@
 """GSM8K-style final answers: extraction after </think> and ####, exact numeric comparison, the
-seed's substring test as a named reward, and the gsm8k task on local files."""
+SPO thesis's substring test as a named reward (docs/origins.md), and the gsm8k task on local
+files."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ def test_exact_numeric_comparison(text, gold, ok):
 
 
 def test_seed_substring_reward_reproduces_the_seed():
-    assert score_final_number("#### 14", "4", "seed_substring").reward == 1.0  # the seed's bug
+    assert score_final_number("#### 14", "4", "seed_substring").reward == 1.0  # the original's bug
     assert score_final_number("#### 14", "4").reward == 0.0
     assert score_final_number("#### 42.0", "42", "seed_substring").reward == 1.0
     assert score_final_number("#### 42", "42.0", "seed_substring").reward == 0.0

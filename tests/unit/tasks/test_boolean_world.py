@@ -1,10 +1,9 @@
-"""The boolean_world task: the seed's examples pinned, held-out inputs, determinism, and
-interventions / counterfactuals against brute-force evaluation of the rules."""
+"""The boolean_world task: the original causal-experiment examples pinned, held-out inputs,
+determinism, and interventions / counterfactuals against brute-force evaluation of the rules."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from itertools import product
 
 import pytest
@@ -13,7 +12,8 @@ from reasonlab.config import ConfigError, validate
 from reasonlab.tasks.boolean_world import BooleanWorldConfig, generate_group, resolve_world, verify
 from reasonlab.tasks.boolean_world.task import groups
 
-# the seed README's examples, with its "3 - 3" corrected to "3 - 2"
+# the original causal-experiment README's examples (docs/origins.md), with its "3 - 3"
+# corrected to "3 - 2"
 SEED_EXAMPLES = {"0,1,1,1,0": "\n1,0,0,0\n3 - 1\n", "1,0,1,0,1": "\n0,1,0,1\n3 - 2\n",
                  "1,1,1,1,1": "\n0,0,1,1\n5 - 2\n", "0,0,0,0,0": "\n0,1,0,1\n0 - 2\n"}
 
@@ -28,7 +28,7 @@ def _split(config, split):
 
 
 def _seed_rules(a, b, c, d, e, do=None):
-    """The seed's equations, written out by hand (independent of the rules language)."""
+    """The original equations, written out by hand (independent of the rules language)."""
     do = do or {}
     new_a = do.get("newA", a ^ c)
     new_b = do.get("newB", 1 - d)
@@ -124,12 +124,12 @@ def test_verifier_exact_partial_and_reasons():
     flipped = str(1 - int(bits[0])) + bits[1:]
     wrong = e.completion.replace(bits, flipped, 1)
     assert verify(e, wrong).reward == 0.0
-    p = replace(e, meta=e.meta | {"reward": "partial"})
-    assert verify(p, wrong).reward == pytest.approx(5 / 6)  # 4 output bits + 2 sums, one wrong
-    assert verify(p, "\n1,0\n").reason == "expected 4 output bits, got 2"
-    assert verify(p, "hello").reason.startswith("first line 'hello'")
-    assert verify(p, "").reason == "empty output"
-    assert verify(p, e.completion.split("\n")[1]).reason == "no summary line"
+    # 4 output bits + 2 sums, one wrong
+    assert verify(e, wrong, reward="partial").reward == pytest.approx(5 / 6)
+    assert verify(e, "\n1,0\n", reward="partial").reason == "expected 4 output bits, got 2"
+    assert verify(e, "hello", reward="partial").reason.startswith("first line 'hello'")
+    assert verify(e, "", reward="partial").reason == "empty output"
+    assert verify(e, e.completion.split("\n")[1], reward="partial").reason == "no summary line"
 
 
 def test_bad_configs():

@@ -13,7 +13,7 @@ from reasonlab.causal import DAG, DiscreteSCM, parse_query, query, sample
 from reasonlab.config import ConfigError, validate
 from reasonlab.rewards import tvd
 from reasonlab.tasks.causal_qa import CausalQAConfig, generate_group, model_of
-from reasonlab.tasks.causal_qa.render import answer_text
+from reasonlab.tasks.causal_qa.formats import FORMATS
 from reasonlab.tasks.causal_qa.task import groups
 
 
@@ -35,7 +35,7 @@ def test_answers_rederived_from_the_models():
         model = model_of(config, split, g)
         assert e.meta["model_id"] == f"{e.meta['subset']}-{split}-{g % 3 if split == 'train' else g % 2:05d}"
         r = query(model, e.meta["query"])
-        assert answer_text("distribution", r.probabilities, 2) == e.answer
+        assert FORMATS["distribution"].answer(r.probabilities, 2) == e.answer
         np.testing.assert_allclose(e.meta["gold"], r.probabilities, atol=1e-15)
 
 
@@ -69,7 +69,7 @@ def test_a_perfect_solver_reading_the_prompt_gets_every_answer():
         model = _model_from_prompt(e.prompt)
         q = parse_query(e.meta["query"])
         probs = brute_counterfactual(model, q) if q.rung == 3 else brute_interventional(model, q)
-        assert answer_text("distribution", probs, 2) == e.answer, e.id
+        assert FORMATS["distribution"].answer(probs, 2) == e.answer, e.id
         checked += 1
     assert checked == 2 * (3 * 8 + 2 * 4 + 2 * 4)
 
@@ -144,7 +144,7 @@ def test_story_names_and_formats():
     g_config = _config(family="gaussian", answer_format="gaussian")
     for split, g, e in _all(g_config):
         r = query(model_of(g_config, split, g), e.meta["query"])
-        assert e.answer == answer_text("gaussian", [r.mean, r.variance], 2)
+        assert e.answer == FORMATS["gaussian"].answer([r.mean, r.variance], 2)
 
 
 @pytest.mark.parametrize("override, field", [
@@ -152,6 +152,7 @@ def test_story_names_and_formats():
     ({"n_evidence": [5, 5]}, "n_evidence"),
     ({"rungs": {4: 1.0}}, "rungs"),
     ({"family": "gaussian", "answer_format": "comparison"}, "answer_format"),
+    ({"answer_format": "percent"}, "answer_format"),
     ({"nodes": [1]}, "nodes"),
 ])
 def test_bad_configs_name_the_field(override, field):
@@ -171,7 +172,7 @@ def test_impossible_filters_fail_fast():
 
 
 def test_node_counts_per_split():
-    """Train on small graphs, test on larger ones (the seed's n_vars.{train,eval})."""
+    """Train on small graphs, test on larger ones (the original study's n_vars.{train,eval})."""
     config = _config(nodes={"train": [5], "dev": [5, 6], "test": [7]}, states=[2],
                      n_questions_per_model={"train": 2, "dev": 2, "test": 2})
     sizes: dict[str, set[int]] = {}
@@ -182,3 +183,9 @@ def test_node_counts_per_split():
     alone = _config(nodes=[5], states=[2], n_questions_per_model={"train": 2, "dev": 2, "test": 2})
     assert [e.to_dict() for e in generate_group(alone, "dev", 0)] == \
         [e.to_dict() for e in generate_group(config, "dev", 0)]
+
+
+def test_unknown_answer_format_lists_the_registered_ones():
+    with pytest.raises(ConfigError) as err:
+        _config(answer_format="percent")
+    assert all(name in str(err.value) for name in FORMATS)

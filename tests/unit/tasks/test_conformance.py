@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from reasonlab.config import to_yaml, validate
+from reasonlab.config import ConfigError, to_yaml, validate
 from reasonlab.tasks import TASKS, get_task
 
 get_task("causal_qa")  # load the built-in tasks into the registry
@@ -76,3 +76,23 @@ def test_conformance(name):
     field, value = TINY[name]["knob"]
     other = validate(task.config, {**TINY[name]["config"], field: value})
     assert [e.prompt for e in _examples(task, other)] != [e.prompt for e in first]
+
+
+@pytest.mark.parametrize("name", sorted(TINY))
+def test_answer_key_contract(name):
+    """Every example carries its task's typed answer key, which round-trips through a row; the
+    gold completion earns reward 1 under every declared mode; an undeclared mode is refused."""
+    task = get_task(name)
+    config = validate(task.config, TINY[name]["config"])
+    examples = [e for e in _examples(task, config) if e.split == "dev"]
+    for e in examples:
+        assert isinstance(e.answer_key, task.answer_key)
+        assert not set(e.meta) & set(task.answer_key.model_fields), "key fields stay out of meta"
+        assert task.read_key(e.to_dict()["answer_key"], e.meta) == (e.answer_key, e.meta)
+        for mode in task.rewards:
+            assert task.verify(e, e.completion, reward=mode).reward == 1.0, (e.id, mode)
+            assert e.with_reward(mode).answer_key.reward == mode
+        with pytest.raises(ConfigError, match=task.rewards[0]):
+            task.verify(e, e.completion, reward="no_such_mode")
+        with pytest.raises(ConfigError, match=task.rewards[0]):
+            e.with_reward("no_such_mode")

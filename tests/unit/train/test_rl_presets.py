@@ -1,6 +1,7 @@
 """Every RL preset in configs/rl validates and runs two shrunken steps: boolean-world presets
 from the warm policy, causal ones from a tiny policy SFT-trained for a few steps on the same
-(shrunken) data. Also the ``base:`` mechanism and the seed train.sh flags of the CLI."""
+(shrunken) data. Also the ``base:`` mechanism and the CLI's aliases for the train.sh flags of the
+LLM causal-reasoning study."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """SFT on the boolean world: completion-only labels, learning happens (well above chance),
-resume after a kill ends with the same weights, and the run directory holds what DESIGN.md says."""
+resume after a kill ends with the same weights, and the run directory holds what docs/README.md lists."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from transformers import AutoModelForCausalLM, AutoTokenizer
 from reasonlab.config import ConfigError, validate
 from reasonlab.tasks import get_task
 from reasonlab.tasks.boolean_world import BooleanWorldConfig
-from reasonlab.train import rundir
+from reasonlab.train.callbacks import Callback
 from reasonlab.train.data import IGNORE, encode
 from reasonlab.train.sft import SFTConfig, train_sft
 
@@ -53,19 +53,16 @@ def test_learning_happens(tmp_path):
     assert last["train/loss"] < 0.3
 
 
-def test_resume_after_a_kill_gives_the_same_weights(tmp_path, monkeypatch):
+def test_resume_after_a_kill_gives_the_same_weights(tmp_path):
     straight = train_sft(_cfg(tmp_path, name="straight"), progress=False)
-    original = rundir.RunDir.log_metrics
 
-    def killed(self, step, metrics):
-        original(self, step, metrics)
-        if step == 27:
-            raise KeyboardInterrupt("killed")
+    class Kill(Callback):  # dies right after step 27's metrics row is written
+        def on_step(self, info, control):
+            if info.step == 27:
+                raise KeyboardInterrupt("killed")
 
-    monkeypatch.setattr(rundir.RunDir, "log_metrics", killed)
     with pytest.raises(KeyboardInterrupt):
-        train_sft(_cfg(tmp_path, name="resumed"), progress=False)
-    monkeypatch.setattr(rundir.RunDir, "log_metrics", original)
+        train_sft(_cfg(tmp_path, name="resumed"), progress=False, callbacks=[Kill()])
     resumed = train_sft(_cfg(tmp_path, name="resumed"), resume=True, progress=False)
     a = AutoModelForCausalLM.from_pretrained(straight / "final").state_dict()
     b = AutoModelForCausalLM.from_pretrained(resumed / "final").state_dict()

@@ -11,7 +11,7 @@ from ...config import ConfigError
 from ...validation import parse_json, read_text, show_value
 from ..base import Example
 from .rules import SEED_WORLD
-from .task import NAME, bits, completion_text
+from .task import NAME, answer_key, bits, completion_text
 
 FILES = {"train": "train.jsonl", "dev": "valid.jsonl", "test": "test.jsonl"}
 KEYS = ("prompt", "completion")
@@ -51,10 +51,9 @@ def read_seed_dataset(folder: Path) -> dict[str, list[Example]]:
                 raise ConfigError(f"{folder / FILES[split]} line {i + 1}: the completion disagrees "
                                   "with the causal-experiment rules")
             meta = {"rung": 1, "inputs": r["prompt"], "do": "", "held_out": r["prompt"] not in seen,
-                    "outputs": [env[o] for o in world.outputs], "summary": world.summarise(env),
-                    "world": world.name, "reward": "exact", "n_outputs": len(world.outputs),
-                    "separator": world.separator}
+                    "world": world.name}
             examples.append(Example(id=f"{split}-{i:06d}", task=NAME, split=split, prompt=r["prompt"],
-                                    answer=r["completion"], completion=r["completion"], meta=meta))
+                                    answer=r["completion"], completion=r["completion"],
+                                    answer_key=answer_key(world, env), meta=meta))
         out[split] = examples
     return out

@@ -35,6 +35,7 @@ from ...rewards import Score
 from ...validation import InputError, check_limit, limit, read_text, show_value
 from ..base import Example, Task, item_seed
 from .config import BooleanWorldConfig
+from .key import REWARDS, BooleanWorldKey
 from .random_world import random_world
 from .rules import SEED_WORLD, World, world_from_dict, world_from_yaml
 
@@ -250,12 +251,16 @@ def _example(config: BooleanWorldConfig, world: World, split: str, index: int,
                           "after 1000 draws; use fewer noise bits or other rules")
     completion = completion_text(world, env)
     meta = {"rung": rung, "inputs": fmt(value), "do": _do_text(do) if do else "",
-            "held_out": every.is_held(x),
-            "outputs": [env[o] for o in world.outputs], "summary": world.summarise(env),
-            "world": world.name, "reward": config.reward, "n_outputs": len(world.outputs),
-            "separator": world.separator}
+            "held_out": every.is_held(x), "world": world.name}
     return Example(id=f"{split}-{index:06d}", task=NAME, split=split, prompt=prompt,
-                   answer=completion, completion=completion, meta=meta)
+                   answer=completion, completion=completion,
+                   answer_key=answer_key(world, env, config.reward), meta=meta)
+
+
+def answer_key(world: World, env: dict[str, int], reward: str = "exact") -> BooleanWorldKey:
+    """What a completion for the world state ``env`` must reproduce."""
+    return BooleanWorldKey(reward=reward, outputs=[env[o] for o in world.outputs],
+                           summary=world.summarise(env), separator=world.separator)
 
 
 def rule_answer(world: World, sequence: str) -> str:
@@ -302,23 +307,23 @@ def parse_completion(text: str, n_outputs: int, separator: str) -> tuple[list[in
     return outs, summary, reason
 
 
-def verify(example: Example, text: str) -> Score:
-    """Exact match of every field (outputs and summary numbers); ``meta.reward = partial`` pays
-    the fraction of fields right instead."""
-    meta = example.meta
-    gold = [*meta["outputs"], *meta["summary"]]
-    outs, summary, reason = parse_completion(text, meta["n_outputs"], meta.get("separator", " - "))
+def verify(example: Example, text: str, reward: str | None = None) -> Score:
+    """Exact match of every field (outputs and summary numbers); reward mode ``partial`` pays
+    the fraction of fields right instead (``reward`` None: the dataset's mode)."""
+    key = BooleanWorldKey.of(example)
+    gold = [*key.outputs, *key.summary]
+    n_out, n_sum = len(key.outputs), len(key.summary)
+    outs, summary, reason = parse_completion(text, n_out, key.separator)
     if outs is None:
         return Score(0.0, False, None, reason)
-    n_out, n_sum, summary = meta["n_outputs"], len(meta["summary"]), summary or []
+    summary = summary or []
     got = [*outs[:n_out], *[None] * (n_out - len(outs[:n_out])),
            *summary[:n_sum], *[None] * (n_sum - len(summary[:n_sum]))]
     right = sum(int(a == b) for a, b in zip(got, gold, strict=True))
     correct = right == len(gold) and not reason
     fraction = right / len(gold)
-    reward = fraction if meta.get("reward") == "partial" else float(correct)
-    return Score(reward, correct, {"outputs": outs, "summary": summary or None}, reason,
-                 {"fields_right": fraction})
+    return Score(REWARDS[key.mode(reward)](fraction, correct), correct,
+                 {"outputs": outs, "summary": summary or None}, reason, {"fields_right": fraction})
 
 
 def group_files(config: BooleanWorldConfig, split: str, group: int) -> dict[str, str]:
@@ -338,8 +343,7 @@ def seed_format(example: Example) -> str:
 
 
 TASK = Task(name=NAME, config=BooleanWorldConfig, generate_group=generate_group, groups=groups,
-            verify=verify, group_files=group_files, planned=planned,
+            verify=verify, answer_key=BooleanWorldKey, group_files=group_files, planned=planned,
             describe="Boolean structural equations (the seed's causal-experiment world, or "
-                     "random ones), with interventions and counterfactuals",
-            rewards=("exact", "partial"))
+                     "random ones), with interventions and counterfactuals")
 

@@ -2,8 +2,10 @@
 
 from .. import register
 from .config import CausalQAConfig
+from .formats import FORMATS
+from .key import CausalQAKey
 from .task import TASK, generate_group, model_of, verify
 
 register(TASK)
 
-__all__ = ["TASK", "CausalQAConfig", "generate_group", "model_of", "verify"]
+__all__ = ["FORMATS", "TASK", "CausalQAConfig", "CausalQAKey", "generate_group", "model_of", "verify"]

@@ -16,6 +16,7 @@ from ...causal.dag import DagConfig
 from ...validation import Seed, StrictConfig
 from ..base import Sizes, check_rungs
 from ..templates import placeholders
+from .formats import FORMATS
 
 BINS = ("easy", "medium", "hard")
 
@@ -107,7 +108,7 @@ class CausalQAConfig(StrictConfig):
     n_evidence: tuple[int, int] = Field((0, 0), description="evidence variables per question")
     n_interventions: tuple[int, int] = Field((1, 1), description="interventions (rungs 2, 3)")
     filters: Filters = Filters()
-    answer_format: Literal["distribution", "probability", "comparison", "gaussian"] = "distribution"
+    answer_format: str = Field("distribution", description=f"one of {', '.join(FORMATS)}")
     prompt: PromptConfig = PromptConfig()
     trace: bool = Field(False, description="completion = gold reasoning trace + answer line")
     unique_graphs: Literal["global", "across_splits", "off"] = "global"
@@ -131,6 +132,13 @@ class CausalQAConfig(StrictConfig):
     def _rungs(cls, v: dict[int, float]) -> dict[int, float]:
         return check_rungs(v)
 
+    @field_validator("answer_format")
+    @classmethod
+    def _format(cls, v: str) -> str:
+        if v not in FORMATS:
+            raise ValueError(f"unknown answer format {v!r}; choose one of {', '.join(FORMATS)}")
+        return v
+
     @field_validator("n_evidence", "n_interventions")
     @classmethod
     def _range(cls, v: tuple[int, int]) -> tuple[int, int]:
@@ -149,16 +157,14 @@ class CausalQAConfig(StrictConfig):
         if self.rungs.keys() - {1} and self.n_interventions[0] < 1:
             raise ValueError("rungs 2 and 3 need n_interventions >= 1 (a question without "
                              "interventions is rung 1)")
-        if self.rungs.keys() == {1} and self.answer_format == "comparison" and self.n_evidence[1] < 1:
-            raise ValueError("answer_format=comparison on rung 1 compares two evidence values, "
-                             "so it needs n_evidence >= 1")
-        gaussian_formats = {"gaussian", "probability"}
-        if self.family == "gaussian" and self.answer_format not in gaussian_formats:
-            raise ValueError(f"answer_format={self.answer_format!r} needs discrete variables; "
-                             "a gaussian family answers with 'gaussian' (mean, variance) or "
-                             "'probability' (a tail P(Y > t))")
-        if self.family == "discrete" and self.answer_format == "gaussian":
-            raise ValueError("answer_format='gaussian' needs family='gaussian'")
+        fmt = FORMATS[self.answer_format]
+        problem = fmt.check(self)
+        if problem:
+            raise ValueError(problem)
+        if self.family not in fmt.families:
+            fits = [name for name, f in FORMATS.items() if self.family in f.families]
+            raise ValueError(f"answer_format={fmt.name!r} needs family={' or '.join(fmt.families)}; "
+                             f"a {self.family} family answers with {', '.join(map(repr, fits))}")
         return self
 
     def _for(self, field: str, split: str) -> tuple[int, ...]:

@@ -6,20 +6,24 @@ never has probability zero. Intervention values are uniform (discrete) or a forw
 (Gaussian). Filters (:class:`.config.Filters`): the target is not intervened on, an intervened
 node has a directed path to the target after surgery, no question twice on one model.
 
-A *comparison* question holds two queries that differ in one value: the first evidence value
-(rung 1), the first intervention value (rungs 2, 3); the answer says whether the first
-probability is greater.
+A sampled :class:`Draw` (rung, target, evidence, interventions) becomes a :class:`Question`
+through the answer format (:mod:`.formats`): a target value, a tail, or a second query to
+compare with.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ...causal import DiscreteSCM, GaussianSCM, Query, sample
-from .config import CausalQAConfig
+
+if TYPE_CHECKING:  # the config imports the formats, which import this module
+    from .config import CausalQAConfig
+    from .formats import AnswerFormat
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,27 @@ class Question:
     rung: int
     query: Query
     other: Query | None = None  # comparison questions: the query the first is compared with
+
+
+@dataclass(frozen=True)
+class Draw:
+    """A sampled question before its answer format shapes it: the target node, evidence and
+    intervention values (as text), and the joint sample the evidence was read from."""
+
+    rung: int
+    target: int
+    evidence: dict[str, str]
+    interventions: dict[str, str]
+    world: Any  # one joint sample (list or array), or None without evidence (discrete)
+
+    def query(self, model, **extra: Any) -> Query:
+        kind = "counterfactual" if self.rung == 3 else "do"
+        return Query(target=model.names[self.target], evidence=self.evidence,
+                     **{kind: self.interventions}, **extra)
+
+    def target_value(self, model, rng: np.random.Generator) -> str:
+        """A uniformly drawn value of the (discrete) target."""
+        return model.states[self.target][int(rng.integers(model.cards[self.target]))]
 
 
 def _value_text(model, var: int, value: float | int, decimals: int) -> str:
@@ -58,7 +83,7 @@ def rung_quotas(rungs: dict[int, float], total: int) -> dict[int, int]:
 
 
 def sample_question(model: DiscreteSCM | GaussianSCM, config: CausalQAConfig,
-                    rng: np.random.Generator, rung: int) -> Question | None:
+                    rng: np.random.Generator, rung: int, fmt: AnswerFormat) -> Question | None:
     """One candidate question of ``rung``, or None when this draw cannot satisfy the filters."""
     n, filters = model.n, config.filters
     k_do = int(rng.integers(config.n_interventions[0], config.n_interventions[1] + 1)) if rung > 1 else 0
@@ -94,7 +119,7 @@ def sample_question(model: DiscreteSCM | GaussianSCM, config: CausalQAConfig,
     d = config.decimals
     evidence = {model.names[v]: _value_text(model, v, world[v], d) for v in ev}
     interventions = {model.names[x]: _value_text(model, x, v, d) for x, v in do_values.items()}
-    return _finish(model, config, rng, rung, y, evidence, interventions, world)
+    return fmt.question(model, Draw(rung, y, evidence, interventions, world), rng, d)
 
 
 def _pick(rng: np.random.Generator, items: list[int], k: int) -> list[int]:
@@ -122,28 +147,3 @@ def forward(model: DiscreteSCM, rng: np.random.Generator, do: dict[int, int]) ->
             row = row * model.cards[p] + values[p]
         values[v] = bisect_left(cdfs[v][row], u[v])
     return values
-
-
-def _finish(model, config: CausalQAConfig, rng: np.random.Generator, rung: int, y: int,
-            evidence: dict[str, str], interventions: dict[str, str], world) -> Question | None:
-    name = model.names[y]
-    kind = "counterfactual" if rung == 3 else "do"
-    base = {"target": name, "evidence": evidence, kind: interventions}
-    fmt = config.answer_format
-    if fmt == "probability" and isinstance(model, GaussianSCM):
-        t = f"{world[y]:.{config.decimals}f}"
-        return Question(rung, Query(comparison=">", threshold=float(t), **base))
-    if fmt in ("probability", "comparison"):
-        base["target_value"] = model.states[y][int(rng.integers(model.cards[y]))]
-    q = Query(**base)
-    if fmt != "comparison":
-        return Question(rung, q)
-    changed = dict(evidence) if rung == 1 else dict(interventions)
-    if not changed:
-        return None
-    var = next(iter(changed))
-    idx = model.dag.index(var)
-    others = [s for s in model.states[idx] if s != changed[var]]
-    changed[var] = others[int(rng.integers(len(others)))]
-    other = Query(**(base | ({"evidence": changed} if rung == 1 else {kind: changed})))
-    return Question(rung, q, other)

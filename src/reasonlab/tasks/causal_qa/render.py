@@ -1,7 +1,8 @@
 """Prompts: the model (names, values, DOT graph, CPTs or Gaussian equations) and the question,
 rendered into the templates of a variant with the seed's placeholders.
 
-Placeholders: ``{var_names} {values} {graph} {cpts} {question} {size} {answer_format}``.
+Placeholders: ``{var_names} {values} {graph} {cpts} {question} {size} {answer_format}``; the
+last is the answer format's own instruction (:mod:`.formats`).
 Variants ``specific`` (exam-style, asks for a formalisation), ``generic`` (short expert system
 prompt) and ``hint`` (generic plus the algorithm) share everything but the wording, so datasets
 that differ only in the variant hold the same graphs, questions and answers. CPTs are listed in a
@@ -18,15 +19,7 @@ from ...causal import DiscreteSCM, GaussianSCM, Query
 from ...causal.discrete import round_distribution
 from ..templates import fill
 from .questions import Question
-
-_ANSWER_FORMATS = {
-    "distribution": "the probability of each value of {target}, in the order the values are "
-                    "listed, as a list of numbers such as [0.25, 0.75], rounded to {d} decimals",
-    "probability": "a single probability, rounded to {d} decimals",
-    "comparison": "yes or no",
-    "gaussian": "the mean and the variance of {target} as a list [mean, variance], rounded to "
-                "{d} decimals",
-}
+from .rounding import number_text, row_text
 
 VARIANTS: dict[str, dict[str, str]] = {
     "specific": {
@@ -66,18 +59,6 @@ def _natural_key(name: str) -> tuple:
     return tuple(int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name))
 
 
-def _num(x: float, d: int) -> str:
-    return repr(float(round(float(x), d)))
-
-
-def _dist(p: np.ndarray, d: int) -> str:
-    return _fmt_row(round_distribution(np.asarray(p), d)[0].tolist())
-
-
-def _fmt_row(row: list[float]) -> str:
-    return "[" + ", ".join(map(repr, row)) + "]"
-
-
 def graph_dot(model) -> str:
     names = model.names
     nodes = sorted(names, key=_natural_key)
@@ -93,15 +74,15 @@ def _cpt_lines(model: DiscreteSCM, v: int, d: int) -> list[str]:
     table = round_distribution(model.cpts[v].reshape(-1, model.cards[v]), d)[0].tolist()
     for row, combo in enumerate(np.ndindex(*(model.cards[p] for p in pa))):
         cond = ",".join(f"{model.names[p]}={model.states[p][k]}" for p, k in zip(pa, combo, strict=True))
-        lines.append(f"P({name}{' | ' + cond if cond else ''}) = {_fmt_row(table[row])}")
+        lines.append(f"P({name}{' | ' + cond if cond else ''}) = {row_text(table[row])}")
     return lines
 
 
 def _equation(model: GaussianSCM, v: int, d: int) -> str:
-    terms = [_num(model.intercepts[v], d)]
+    terms = [number_text(model.intercepts[v], d)]
     for p, w in zip(model.parents[v], model.weights[v], strict=True):
-        terms.append(f"{'-' if w < 0 else '+'} {_num(abs(w), d)}*{model.names[p]}")
-    return (f"{model.names[v]} = {' '.join(terms)} + {_num(model.sigmas[v], d)}*e_{model.names[v]},"
+        terms.append(f"{'-' if w < 0 else '+'} {number_text(abs(w), d)}*{model.names[p]}")
+    return (f"{model.names[v]} = {' '.join(terms)} + {number_text(model.sigmas[v], d)}*e_{model.names[v]},"
             f"  e_{model.names[v]} ~ N(0, 1)")
 
 
@@ -150,21 +131,11 @@ def _phrase(q: Query) -> str:
     return _target(q) + seen
 
 
-def answer_text(fmt: str, value, d: int) -> str:
-    """Canonical answer string for a format (distribution lists sum to exactly one)."""
-    if fmt == "distribution":
-        return _dist(value, d)
-    if fmt == "probability":
-        return _num(value, d)
-    if fmt == "comparison":
-        return "yes" if value else "no"
-    return "[" + ", ".join(_num(x, d) for x in value) + "]"
-
-
-def render(template: dict[str, str], model_fields: dict[str, str], question: Question, fmt: str,
-           d: int) -> tuple[str, str]:
-    """``(system, user)`` text of one example (``model_fields`` from :func:`describe_model`)."""
+def render(template: dict[str, str], model_fields: dict[str, str], question: Question,
+           instruction: str) -> tuple[str, str]:
+    """``(system, user)`` text of one example (``model_fields`` from :func:`describe_model`,
+    ``instruction`` the answer format's)."""
     fields = dict(model_fields)
     fields["question"] = question_text(question.query, question.other)
-    fields["answer_format"] = fill(_ANSWER_FORMATS[fmt], {"target": question.query.target, "d": str(d)})
+    fields["answer_format"] = instruction
     return fill(template["system"], fields), fill(template["user"], fields)

@@ -4,7 +4,9 @@ Items come in groups, one group per causal model: ``generate_group(config, split
 builds model ``group`` of the split (see :mod:`.graphs`), samples its questions from that
 model's own RNG stream (:mod:`.questions`), answers them all in one ``query_many`` call, and
 renders each into an :class:`Example` whose ``meta`` carries ``model_id``, the ``query`` in the
-engine's grammar and the difficulty metadata, so every answer can be re-derived.
+engine's grammar and the difficulty metadata, so every answer can be re-derived. What the
+verifier needs (answer format, reward mode, tolerance) is the example's :class:`.CausalQAKey`;
+everything format-specific is the format object's (:mod:`.formats`).
 """
 
 from __future__ import annotations
@@ -17,21 +19,15 @@ import numpy as np
 from ...causal import GaussianSCM, ZeroProbabilityEvidence, model_to_dict, query, query_many
 from ...causal.bif import to_bif
 from ...config import ConfigError
-from ...rewards import (
-    DISTRIBUTION_REWARDS,
-    Score,
-    score_distribution,
-    score_number,
-    score_numbers,
-    score_yes_no,
-)
+from ...rewards import Score
 from ..base import Example, Task, item_seed
 from .config import CausalQAConfig, subset_name
 from .difficulty import difficulty
+from .formats import FORMATS
 from .graphs import build_model
+from .key import CausalQAKey
 from .questions import Question, rung_quotas, sample_question
-from .render import VARIANTS, answer_text, describe_model, render
-from .trace import gold_trace
+from .render import VARIANTS, describe_model, render
 
 NAME = "causal_qa"
 _QUESTION_STREAM, _ORDER_STREAM = 3, 4
@@ -77,16 +73,6 @@ def _answers(model, batch: list[Question]) -> list[tuple[Any, Any] | None]:
     return out
 
 
-def _gold(fmt: str, r, r2) -> Any:
-    if fmt == "distribution":
-        return r.probabilities
-    if fmt == "probability":
-        return r.probability
-    if fmt == "comparison":
-        return r.probability > r2.probability
-    return [r.mean, r.variance]
-
-
 def _sample_questions(model, config: CausalQAConfig, split: str, rng: np.random.Generator,
                       mid: str) -> list[tuple[Question, Any, Any, dict]]:
     """Up to ``n_questions_per_model`` questions passing the filters, split between rungs by
@@ -95,7 +81,7 @@ def _sample_questions(model, config: CausalQAConfig, split: str, rng: np.random.
     more distinct questions); fewer than asked is an error unless ``filters.allow_fewer``, and
     none at all always is."""
     want = getattr(config.n_questions_per_model, split)
-    f = config.filters
+    f, fmt = config.filters, FORMATS[config.answer_format]
     kept: list[tuple[Question, Any, Any, dict]] = []
     seen: set[tuple[str, str]] = set()
     for rung, quota in rung_quotas(config.rungs, want).items():
@@ -103,7 +89,7 @@ def _sample_questions(model, config: CausalQAConfig, split: str, rng: np.random.
         while got < quota and misses < f.max_tries:
             batch = []
             while len(batch) < quota - got and misses < f.max_tries:
-                q = sample_question(model, config, rng, rung)
+                q = sample_question(model, config, rng, rung, fmt)
                 key = None if q is None else (str(q.query), str(q.other))
                 if q is None or (f.unique_questions and key in seen):
                     misses += 1
@@ -149,42 +135,34 @@ def generate_group(config: CausalQAConfig, split: str, group: int) -> list[Examp
     template.update({k: v for k, v in (("system", config.prompt.system),
                                         ("user", config.prompt.user)) if v is not None})
     rng = np.random.default_rng(item_seed(config.seed, split, _QUESTION_STREAM, *key))
-    fmt, d = config.answer_format, config.decimals
+    fmt, d = FORMATS[config.answer_format], config.decimals
+    answer_key = CausalQAKey(format=fmt.name, reward=config.reward, tolerance=config.tolerance)
     graph_hash = model.dag.wl_hash()
     out = []
     for i, (q, r, r2, meta) in enumerate(_sample_questions(model, config, split, rng, mid)):
-        system, user = render(template, fields, q, fmt, d)
-        gold = _gold(fmt, r, r2)
-        answer = answer_text(fmt, gold, d)
-        trace = gold_trace(model, q, r, r2, fmt, d) if config.trace else ""
+        system, user = render(template, fields, q, fmt.prompt(q.query.target, d))
+        value = fmt.value(r, r2)
+        answer = fmt.answer(value, d)
+        trace = fmt.trace(model, q, r, r2, d) if config.trace else ""
         completion = (f"THOUGHT PROCESS\n{trace}\n\n" if trace else "") + f"ANSWER\n{answer}"
         meta = {
             "model_id": mid, "subset": subset_name(nodes, states), "index": i,
             "query": str(q.query), "other_query": str(q.other) if q.other else None,
-            "answer_format": fmt, "reward": config.reward, "tolerance": config.tolerance,
-            "gold": np.asarray(gold, dtype=float).tolist() if fmt != "comparison" else bool(gold),
+            "gold": fmt.meta_value(value),
             "values": list(model.states[model.dag.index(q.query.target)])
             if not isinstance(model, GaussianSCM) else None,
             "graph_hash": graph_hash, "seed": config.seed, **meta,
         }
-        out.append(Example(id=f"{mid}-{i:03d}", task=NAME, split=split, prompt=user,
-                           answer=answer, completion=completion, system=system, meta=meta))
+        out.append(Example(id=f"{mid}-{i:03d}", task=NAME, split=split, prompt=user, answer=answer,
+                           completion=completion, system=system, answer_key=answer_key, meta=meta))
     return out
 
 
-def verify(example: Example, text: str) -> Score:
-    """Score ``text`` against the example's answer with the reward named in its meta."""
-    meta, fmt = example.meta, example.meta["answer_format"]
-    tol = float(meta.get("tolerance", 0.01))
-    if fmt == "distribution":
-        gold = [float(x) for x in example.answer.strip("[]").split(",")]
-        return score_distribution(text, gold, meta.get("reward", "exact"), tol)
-    if fmt == "probability":
-        return score_number(text, float(example.answer), tol)
-    if fmt == "comparison":
-        return score_yes_no(text, example.answer)
-    gold = [float(x) for x in example.answer.strip("[]").split(",")]
-    return score_numbers(text, gold, rel_tol=tol, abs_tol=tol)
+def verify(example: Example, text: str, reward: str | None = None) -> Score:
+    """Score ``text`` against the example's answer in its answer format, under reward mode
+    ``reward`` (None: the dataset's)."""
+    key = CausalQAKey.of(example)
+    return FORMATS[key.format].score(text, example.answer, key.mode(reward), key.tolerance)
 
 
 def group_files(config: CausalQAConfig, split: str, group: int) -> dict[str, str]:
@@ -197,7 +175,6 @@ def group_files(config: CausalQAConfig, split: str, group: int) -> dict[str, str
 
 
 TASK = Task(name=NAME, config=CausalQAConfig, generate_group=generate_group, groups=groups,
-            verify=verify, group_files=group_files,
+            verify=verify, answer_key=CausalQAKey, group_files=group_files,
             planned=lambda c, split: groups(c, split) * getattr(c.n_questions_per_model, split),
-            describe="Causal questions (rungs 1-3) on random discrete or linear-Gaussian SCMs",
-            rewards=tuple(DISTRIBUTION_REWARDS))
+            describe="Causal questions (rungs 1-3) on random discrete or linear-Gaussian SCMs")

@@ -12,7 +12,8 @@ Discrete models (the engine's own elimination, :func:`reasonlab.causal.discrete_
 5. the product of what is left, normalised.
 
 Linear-Gaussian models: means and covariances propagated in closed form, then conditioning.
-Tables are printed as nested lists, axes in the order of the factor's variables.
+Tables are printed as nested lists, axes in the order of the factor's variables. Each answer
+format ends a discrete trace with its own lines (:meth:`.formats.AnswerFormat.trace_answer`).
 """
 
 from __future__ import annotations
@@ -21,8 +22,7 @@ import numpy as np
 
 from ...causal import GaussianSCM, Query
 from ...causal.discrete_inference import elimination
-from .questions import Question
-from .render import _dist, _num
+from .rounding import distribution_text, number_text
 
 
 def _name(model, v: int) -> str:
@@ -82,7 +82,8 @@ def discrete_trace(model, q: Query, d: int) -> tuple[list[str], np.ndarray]:
     if y in e.fixed:
         probs = np.zeros(model.cards[y % model.n])
         probs[e.fixed[y]] = 1.0
-        lines.append(f"{_name(model, y)} is fixed by the evidence, so its distribution is {_dist(probs, d)}.")
+        lines.append(f"{_name(model, y)} is fixed by the evidence, so its distribution is "
+                     f"{distribution_text(probs, d)}.")
         return lines, probs
     total = float(table.sum())
     probs = table / total
@@ -113,12 +114,12 @@ def gaussian_trace(model: GaussianSCM, q: Query, d: int) -> list[str]:
                      "by constants.")
     order = model.dag.order
     lines.append("Means in topological order: "
-                 + ", ".join(f"E[{model.names[v]}]={_num(m[v], 4)}" for v in order) + ".")
+                 + ", ".join(f"E[{model.names[v]}]={number_text(m[v], 4)}" for v in order) + ".")
     cov = lf @ lf.T
     y = model.dag.index(q.target)
     ev = [model.dag.index(k) for k, _ in q.evidence]
-    lines.append(f"Var[{q.target}]={_num(cov[y, y], 4)}"
-                 + "".join(f", Cov[{q.target}, {model.names[e]}]={_num(cov[y, e], 4)}" for e in ev) + ".")
+    covs = "".join(f", Cov[{q.target}, {model.names[e]}]={number_text(cov[y, e], 4)}" for e in ev)
+    lines.append(f"Var[{q.target}]={number_text(cov[y, y], 4)}{covs}.")
     if q.rung == 3:
         lines.append("Abduction: the noise posterior given the evidence; action: set "
                      f"{', '.join(f'{k}={v}' for k, v in q.counterfactual)}; prediction: propagate "
@@ -129,20 +130,9 @@ def gaussian_trace(model: GaussianSCM, q: Query, d: int) -> list[str]:
     return lines
 
 
-def gold_trace(model, question: Question, r, r2, fmt: str, d: int) -> str:
-    """The trace text of one question (the answer line is added by the caller)."""
-    if isinstance(model, GaussianSCM):
-        lines = gaussian_trace(model, question.query, d)
-        lines.append(f"Result: mean {_num(r.mean, d)}, variance {_num(r.variance, d)}"
-                     + (f", P({question.query.target} > {question.query.threshold!r}) = "
-                        f"{_num(r.probability, d)}" if r.probability is not None else "") + ".")
-        return "\n".join(lines)
-    lines, _ = discrete_trace(model, question.query, d)
-    if fmt == "probability":
-        lines.append(f"So {question.query} = {_num(r.probability, d)}.")
-    if fmt == "comparison":
-        other, _ = discrete_trace(model, question.other, d)
-        lines += ["", *other, "",
-                  f"Compare {_num(r.probability, 4)} with {_num(r2.probability, 4)}: "
-                  f"{'greater' if r.probability > r2.probability else 'not greater'}."]
-    return "\n".join(lines)
+def gaussian_result_trace(model: GaussianSCM, q: Query, r, d: int) -> list[str]:
+    """The Gaussian trace ending with its result: mean, variance (and a tail probability)."""
+    tail = (f", P({q.target} > {q.threshold!r}) = {number_text(r.probability, d)}"
+            if r.probability is not None else "")
+    return [*gaussian_trace(model, q, d),
+            f"Result: mean {number_text(r.mean, d)}, variance {number_text(r.variance, d)}{tail}."]

@@ -1,0 +1,19 @@
+"""The answer formats of ``causal_qa`` by name (see :mod:`.base`). A new format is one module
+here and one line in :data:`FORMATS`."""
+
+from __future__ import annotations
+
+from .base import AnswerFormat
+from .comparison import Comparison
+from .distribution import Distribution
+from .gaussian import Gaussian
+from .probability import Probability
+
+FORMATS: dict[str, AnswerFormat] = {f.name: f for f in (
+    Distribution(),
+    Probability(),
+    Comparison(),
+    Gaussian(),
+)}
+
+__all__ = ["FORMATS", "AnswerFormat"]
