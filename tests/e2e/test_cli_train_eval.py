@@ -23,7 +23,14 @@ def run(tmp_path_factory) -> Path:
 
 
 def test_train_writes_a_run(run, capsys):
-    assert (run / "final" / "model.safetensors").is_file() and (run / "metrics.jsonl").is_file()
+    assert (run / "final" / "model.safetensors").is_file()
+    rows = [json.loads(x) for x in (run / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in rows] == list(range(1, 31))
+    assert rows[-1]["train/loss"] < rows[0]["train/loss"]  # it learned something in 30 steps
+    assert 0 <= rows[-1]["eval/dev/exact"] <= 1 and rows[-1]["test/score"] == rows[-1]["eval/held_out/reward"]
+    assert "max_steps: 30" in (run / "config.yaml").read_text()
+    assert {p.name for p in (run / "checkpoints" / "step-30").iterdir()} >= {
+        "model.safetensors", "trainer_state.json", "trainer_state.safetensors", "tokenizer.json"}
 
 
 def test_eval_writes_results_and_summary(run, tmp_path, capsys):
@@ -40,6 +47,15 @@ def test_eval_writes_results_and_summary(run, tmp_path, capsys):
     assert set(summary["pass@k"]) == {"pass@1", "pass@2", "pass@4"}
     rows = [json.loads(x) for x in (run / "eval" / "t.jsonl").read_text().splitlines()]
     assert len(rows) == 20 and len(rows[0]["samples"]) == 4 and rows[0]["prompt"] == "1,0,1,0,1"
+    p = summary["pass@k"]
+    assert 0 <= p["pass@1"] <= p["pass@2"] <= p["pass@4"] <= 1
+
+
+def test_a_second_run_of_the_same_name_needs_overwrite(run, capsys):
+    argv = ["train", "sft", str(CONFIGS / "boolean_sft.yaml"), f"run_dir={run.parent}", "max_steps=2",
+            "model.n_layer=1", "data.task.sizes.train=200", "--no-progress"]
+    assert main(argv) == 2 and "--overwrite" in capsys.readouterr().err
+    assert len((run / "metrics.jsonl").read_text().splitlines()) == 30  # untouched
 
 
 def test_test_command(run, capsys):

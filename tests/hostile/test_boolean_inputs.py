@@ -25,9 +25,8 @@ from reasonlab.tasks.boolean_world.rules import (
     parse_rule,
     parse_summary,
     to_text,
-    world_from_dict,
-    world_from_yaml,
 )
+from reasonlab.tasks.boolean_world.world import world_from_dict, world_from_yaml
 from reasonlab.validation import InputError, read_text
 
 DEEP = 20_000  # far past Python's recursion limit (1,000)

@@ -32,6 +32,8 @@ from .errors import cells
 Labels = tuple[int, ...]
 BIG_STEP = 1 << 16  # entries above which a multi-factor einsum step uses a pairwise path
 Factor = tuple[Labels, np.ndarray]
+Slicer = tuple[tuple[int, int], ...]  # (axis, fixed var) pairs of one factor
+Step = tuple[tuple[int, ...], list[Labels], Labels, bool]  # slots, labels, output, big
 _FIX = "ask about fewer variables, or use a model whose graph has a smaller treewidth"
 
 
@@ -107,6 +109,90 @@ def _score(v: int, adj: dict[int, set[int]], cards: Mapping[int, int]) -> tuple[
     return fill, prod(cards[u] for u in nb) * cards[v], v
 
 
+def _slice_factors(factors: Sequence[Factor], keep: Labels, fixed_set: set[int], cards: Mapping[int, int]
+                   ) -> tuple[list[np.ndarray], list[Slicer], list[Labels], set[int]]:
+    """Per factor (labels made unique): its table, the ``(axis, fixed var)`` pairs to slice and
+    the scope left once they are sliced; then a constant-one factor for each ``keep`` variable
+    that no factor mentions. Also returns the variables the factors' scopes mention."""
+    tables: list[np.ndarray] = []
+    slicers: list[Slicer] = []
+    scopes: list[Labels] = []
+    for labels, table in factors:
+        labels, table = dedupe_labels(labels, table)
+        slicers.append(tuple((ax, v) for ax, v in enumerate(labels) if v in fixed_set))
+        tables.append(table)
+        scopes.append(tuple(v for v in labels if v not in fixed_set))
+    mentioned = {v for s in scopes for v in s}
+    for v in keep:
+        if v not in mentioned:
+            tables.append(np.ones(cards[v]))
+            slicers.append(())
+            scopes.append((v,))
+    return tables, slicers, scopes, mentioned
+
+
+def _interaction_graph(scopes: Sequence[Labels]) -> dict[int, set[int]]:
+    """Variable -> the variables it shares a factor with."""
+    adj: dict[int, set[int]] = {}
+    for s in scopes:
+        for v in s:
+            adj.setdefault(v, set()).update(u for u in s if u != v)
+    return adj
+
+
+def _remove_vertex(v: int, adj: dict[int, set[int]], scores: dict[int, tuple[int, int, int]],
+                   cards: Mapping[int, int]) -> None:
+    """Eliminate ``v`` from the interaction graph (its neighbours become a clique) and rescore
+    the variables whose fill-in count may have changed."""
+    nb = adj.pop(v)
+    for u in nb:
+        adj[u].discard(v)
+        adj[u] |= nb
+        adj[u].discard(u)
+    # only v's neighbours and their neighbours can have a new fill-in count
+    for u in nb.union(*(adj[a] for a in nb)):
+        if u in scores:
+            scores[u] = _score(u, adj, cards)
+
+
+def _step(used: list[int], live: Mapping[int, Labels], out: Labels, size: int, big_factor: int) -> Step:
+    """The einsum step multiplying the factors in slots ``used`` into a table over ``out``."""
+    loc, loc_out = _local([live[s] for s in used], out)
+    return tuple(used), loc, loc_out, len(used) > 2 and size * big_factor > BIG_STEP
+
+
+def _eliminate_all(scopes: list[Labels], keep: Labels, cards: Mapping[int, int], cap: int, big_factor: int,
+                   what: str) -> tuple[list[Step], list[int], OpCount, int, dict[int, Labels]]:
+    """Greedy min-fill elimination of every variable not in ``keep``: the einsum steps, the
+    order, their operation count, the width, and the scopes of the factors left (by slot)."""
+    live = dict(enumerate(scopes))  # slot -> scope of factors not yet consumed
+    adj = _interaction_graph(scopes)
+    scores = {v: _score(v, adj, cards) for v in adj if v not in keep}
+    steps: list[Step] = []
+    order: list[int] = []
+    ops, width = OpCount(), 0
+    next_slot = len(scopes)
+    while scores:
+        v = min(scores.values())[2]
+        del scores[v]
+        order.append(v)
+        used = [slot for slot, s in live.items() if v in s]
+        union = tuple(dict.fromkeys(u for slot in used for u in live[slot]))
+        out = tuple(u for u in union if u != v)
+        size = prod(cards[u] for u in union)
+        if size // cards[v] > cap:
+            check_limit("factor_cells", what, cells(size // cards[v]), _FIX)
+        ops += OpCount(sums=size - size // cards[v], products=(len(used) - 1) * size)
+        width = max(width, len(union))
+        steps.append(_step(used, live, out, size, big_factor))
+        for slot in used:
+            del live[slot]
+        live[next_slot] = out
+        next_slot += 1
+        _remove_vertex(v, adj, scores, cards)
+    return steps, order, ops, width, live
+
+
 def compile_contraction(factors: Sequence[Factor], keep: Sequence[int],
                         fixed: Sequence[int], cards: Mapping[int, int],
                         big_factor: int = 1,
@@ -122,56 +208,8 @@ def compile_contraction(factors: Sequence[Factor], keep: Sequence[int],
     """
     cap = limit("factor_cells")
     keep = tuple(keep)
-    fixed_set = set(fixed)
-    tables: list[np.ndarray] = []
-    slicers: list[tuple[tuple[int, int], ...]] = []
-    scopes: list[Labels] = []
-    for labels, table in factors:
-        labels, table = dedupe_labels(labels, table)
-        slicers.append(tuple((ax, v) for ax, v in enumerate(labels) if v in fixed_set))
-        tables.append(table)
-        scopes.append(tuple(v for v in labels if v not in fixed_set))
-    mentioned = {v for s in scopes for v in s}
-    for v in keep:
-        if v not in mentioned:
-            tables.append(np.ones(cards[v]))
-            slicers.append(())
-            scopes.append((v,))
-    live = dict(enumerate(scopes))  # slot -> scope of factors not yet consumed
-    adj: dict[int, set[int]] = {}
-    for s in scopes:
-        for v in s:
-            adj.setdefault(v, set()).update(u for u in s if u != v)
-    scores = {v: _score(v, adj, cards) for v in adj if v not in keep}
-    steps, order, ops, width = [], [], OpCount(), 0
-    next_slot = len(scopes)
-    while scores:
-        v = min(scores.values())[2]
-        del scores[v]
-        order.append(v)
-        used = [slot for slot, s in live.items() if v in s]
-        union = tuple(dict.fromkeys(u for slot in used for u in live[slot]))
-        out = tuple(u for u in union if u != v)
-        size = prod(cards[u] for u in union)
-        if size // cards[v] > cap:
-            check_limit("factor_cells", what, cells(size // cards[v]), _FIX)
-        ops += OpCount(sums=size - size // cards[v], products=(len(used) - 1) * size)
-        width = max(width, len(union))
-        loc, loc_out = _local([live[s] for s in used], out)
-        steps.append((tuple(used), loc, loc_out, len(used) > 2 and size * big_factor > BIG_STEP))
-        for slot in used:
-            del live[slot]
-        live[next_slot] = out
-        next_slot += 1
-        nb = adj.pop(v)
-        for u in nb:
-            adj[u].discard(v)
-            adj[u] |= nb
-            adj[u].discard(u)
-        # only v's neighbours and their neighbours can have a new fill-in count
-        for u in nb.union(*(adj[a] for a in nb)):
-            if u in scores:
-                scores[u] = _score(u, adj, cards)
+    tables, slicers, scopes, mentioned = _slice_factors(factors, keep, set(fixed), cards)
+    steps, order, ops, width, live = _eliminate_all(scopes, keep, cards, cap, big_factor, what)
     used = list(live)
     if not used:  # nothing to multiply: the empty product
         tables.append(np.ones(()))
@@ -181,7 +219,6 @@ def compile_contraction(factors: Sequence[Factor], keep: Sequence[int],
     size = prod(cards[u] for u in keep)
     check_limit("factor_cells", what, cells(size), _FIX)
     ops += OpCount(products=max(len(used) - 1, 0) * size)
-    loc, loc_out = _local([live[s] for s in used], keep)
-    steps.append((tuple(used), loc, loc_out, len(used) > 2 and size * big_factor > BIG_STEP))
+    steps.append(_step(used, live, keep, size, big_factor))
     return Contraction(keep=keep, tables=tables, slicers=slicers, steps=steps, order=tuple(order),
                        ops=ops, n_vars=len(mentioned | set(keep)), width=max(width, len(keep)))

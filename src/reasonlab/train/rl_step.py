@@ -206,7 +206,7 @@ def update(learner: Learner, batch: RolloutBatch | None, cfg: RLConfig, step: in
     """PPO epochs x minibatches of optimizer steps on ``batch``; returns metrics averaged over
     the optimizer steps (``actor/skipped_steps``: how many were skipped)."""
     if batch is None:  # every group was filtered out
-        return {"actor/skipped_steps": float(cfg.ppo_epochs * cfg.minibatches)}
+        return {"actor/skipped_steps": float(cfg.ppo_epochs * cfg.minibatches), "actor/pg_rows": 0.0}
     t0 = time.perf_counter()
     a = cfg.algorithm
     rows, spo_seqs = _row_weights(batch, cfg, learner.loss, step)
@@ -229,7 +229,8 @@ def update(learner: Learner, batch: RolloutBatch | None, cfg: RLConfig, step: in
                 continue
             _optimizer_step(learner, batch, mb, terms, cfg, logs)
     out = {k: float(np.sum(v) if k == "actor/skipped_steps" else np.mean(v)) for k, v in logs.items()}
-    out |= {"actor/lr": learner.sched.get_last_lr()[0], "time/update": time.perf_counter() - t0}
+    out |= {"actor/lr": learner.sched.get_last_lr()[0], "time/update": time.perf_counter() - t0,
+            "actor/pg_rows": float((rows > 0).sum())}  # rows in the policy gradient (k of n, SPO)
     if learner.loss.correct_only:
         out[f"{learner.loss.metric_prefix}/num_correct"] = float(batch.correct.sum())
     return out

@@ -9,15 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reasonlab.tasks.boolean_world.rules import (
-    SEED_WORLD,
-    RuleError,
-    World,
-    evaluate,
-    parse_rule,
-    parse_summary,
-    world_from_dict,
-)
+from reasonlab.tasks.boolean_world.rules import RuleError, evaluate, parse_rule, parse_summary
+from reasonlab.tasks.boolean_world.world import SEED_WORLD, World, world_from_dict
 
 NAMES = ["A", "B", "C", "newA", "x_1"]
 OPS = {"and": ["AND", "and", "&"], "or": ["OR", "Or", "|"], "xor": ["XOR", "xor", "^"]}

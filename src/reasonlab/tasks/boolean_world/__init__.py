@@ -2,8 +2,9 @@
 
 from .. import register
 from .config import BooleanWorldConfig, RandomWorldConfig
-from .rules import SEED_WORLD, RuleError, World, parse_rule, world_from_dict
+from .rules import RuleError, parse_rule
 from .task import TASK, generate_group, resolve_world, verify
+from .world import SEED_WORLD, World, world_from_dict
 
 register(TASK)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from .config import RandomWorldConfig
-from .rules import World
+from .world import World
 
 
 def random_world(config: RandomWorldConfig, rng: np.random.Generator) -> World:

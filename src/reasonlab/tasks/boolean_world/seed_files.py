@@ -10,8 +10,8 @@ from pathlib import Path
 from ...config import ConfigError
 from ...validation import parse_json, read_text, show_value
 from ..base import Example
-from .rules import SEED_WORLD
 from .task import NAME, answer_key, bits, completion_text
+from .world import SEED_WORLD
 
 FILES = {"train": "train.jsonl", "dev": "valid.jsonl", "test": "test.jsonl"}
 KEYS = ("prompt", "completion")

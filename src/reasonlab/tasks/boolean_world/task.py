@@ -37,7 +37,7 @@ from ..base import Example, Task, item_seed
 from .config import BooleanWorldConfig
 from .key import REWARDS, BooleanWorldKey
 from .random_world import random_world
-from .rules import SEED_WORLD, World, world_from_dict, world_from_yaml
+from .world import SEED_WORLD, World, world_from_dict, world_from_yaml
 
 NAME = "boolean_world"
 _ITEM, _WORLD, _HOLDOUT = 0, 1, 2

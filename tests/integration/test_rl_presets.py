@@ -5,6 +5,8 @@ LLM causal-reasoning study."""
 
 from __future__ import annotations
 
+import json
+import math
 from pathlib import Path
 
 import pytest
@@ -14,8 +16,8 @@ from reasonlab.config import ConfigError, apply_overrides, read_yaml, validate
 from reasonlab.train.rl import RLConfig, train_rl
 from reasonlab.train.sft import SFTConfig, train_sft
 
-RL_DIR = Path(__file__).parents[3] / "configs" / "rl"
-GSM8K = Path(__file__).parents[2] / "data" / "gsm8k"
+RL_DIR = Path(__file__).parents[2] / "configs" / "rl"
+GSM8K = Path(__file__).parents[1] / "data" / "gsm8k"
 PRESETS = sorted(p for p in RL_DIR.glob("*.yaml") if not p.name.startswith("_") and "init" in read_yaml(p))
 SHRINK_CAUSAL = ["data.task.n_models.train=2", "data.task.n_models.dev=1", "data.task.n_models.test=1",
                  "data.task.n_questions_per_model.train=2", "data.task.n_questions_per_model.dev=1",
@@ -62,8 +64,36 @@ def test_rl_preset_runs(path, tmp_path, warm_policy, causal_policies):
             "gsm8k": lambda: causal_policies["gsm8k"]}.get(task, lambda: warm_policy)()
     shrunk = apply_overrides(data, [*extra.get(task, []), *SHRINK_RL, f"init={init}",
                                     f"run_dir={tmp_path}"])
-    root = train_rl(validate(RLConfig, shrunk, str(path)), progress=False)
+    cfg = validate(RLConfig, shrunk, str(path))
+    root = train_rl(cfg, progress=False)
     assert (root / "final" / "model.safetensors").is_file()
+    rows = [json.loads(x) for x in (root / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in rows] == [0, 1, 2] and "test/score" in rows[0]
+    for row in rows[1:]:
+        _check_objective_ran(cfg, row)
+
+
+def _check_objective_ran(cfg: RLConfig, row: dict) -> None:
+    """What the preset is for shows in its metrics: the rows its objective trained on (RaML's k
+    of n, SPO's correct ones), its own metrics (SPO's p_max, the KL term), finite losses."""
+    a, r = cfg.algorithm, cfg.rollout
+    groups = int(row["batch/groups_kept"])  # all of them unless a filter dropped some
+    assert groups == r.prompts_per_step or cfg.filter.dynamic_sampling or cfg.filter.window
+    rows = groups * (a.update_samples_per_prompt or r.n)
+    if cfg.algorithm.policy().correct_only:
+        rows = groups * r.n if a.include_incorrect else int(row["spo/num_correct"])
+        if rows:
+            assert 0 < row["spo/p_chosen"] <= row["spo/p_max"] <= 1
+    assert row["actor/pg_rows"] == rows, (row["actor/pg_rows"], rows)
+    if "actor/loss" in row:
+        assert math.isfinite(row["actor/loss"]) and math.isfinite(row["actor/grad_norm"])
+        assert ("actor/kl" in row) == (a.kl_coef > 0 and not a.kl_in_reward)
+        if not cfg.algorithm.policy().correct_only:
+            assert 0 <= row["actor/clipfrac"] <= 1
+    else:
+        assert row["actor/skipped_steps"] > 0
+    if cfg.filter.dynamic_sampling:
+        assert 1 <= row["batch/rounds"] <= 1 + cfg.filter.max_refills
 
 
 def test_base_files_merge_and_refuse_cycles(tmp_path):
