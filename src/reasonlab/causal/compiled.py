@@ -29,7 +29,7 @@ def flat_model(model: DiscreteSCM) -> tuple[np.ndarray, np.ndarray]:
     """The model as two flat arrays, cached on it: ``ints = [n, cards (n), parent_ptr (n+1),
     cpt_ptr (n+1), parents...]`` and all CPTs concatenated (few arguments: numba's dispatch
     costs per argument, and a one-query call must stay cheap)."""
-    if "flat" not in model._cache:
+    if "flat" not in model.memo:
         n = model.n
         pptr = np.zeros(n + 1, dtype=np.int64)
         pptr[1:] = np.cumsum([len(p) for p in model.parents])
@@ -38,8 +38,8 @@ def flat_model(model: DiscreteSCM) -> tuple[np.ndarray, np.ndarray]:
         parents = [p for pa in model.parents for p in pa]
         ints = np.array([n, *model.cards, *pptr, *cptr, *parents], dtype=np.int64)
         cpts = np.concatenate([np.ascontiguousarray(c, dtype=np.float64).ravel() for c in model.cpts])
-        model._cache["flat"] = (ints, cpts)
-    return model._cache["flat"]
+        model.memo["flat"] = (ints, cpts)
+    return model.memo["flat"]
 
 
 def fill_row(row: np.ndarray, target: int, fixed: dict[int, int], cut: frozenset[int]) -> None:

@@ -124,7 +124,7 @@ class DiscreteSCM:
             raise ModelError(f"CPT of {show_value(self.dag.names[var])}: row {tuple(int(r) for r in row)} "
                              f"sums to {sums[k]:.9g}, not 1; normalise each row")
         object.__setattr__(self, "cpts", tuple(fixed))
-        object.__setattr__(self, "_cache", {})
+        object.__setattr__(self, "memo", {})  # derived tables, filled by the engine as needed
 
     # ------------------------------------------------------------------ structure
     @property
@@ -147,9 +147,9 @@ class DiscreteSCM:
         """``(variable index, state index)`` of ``name=token`` (token None: no state), with the
         errors of :meth:`DAG.index` and :meth:`state_index`. Cached lookups: the hot path of
         binding queries."""
-        table = self._cache.get("lookup")
+        table = self.memo.get("lookup")
         if table is None:  # name -> (index, {label or index text -> state})
-            table = self._cache["lookup"] = {
+            table = self.memo["lookup"] = {
                 name_: (i, {str(k): k for k in range(len(labels))} | {s: k for k, s in enumerate(labels)})
                 for i, (name_, labels) in enumerate(zip(self.names, self.states, strict=True))}
         entry = table.get(name)
@@ -176,12 +176,19 @@ class DiscreteSCM:
     def cdf(self, var: int) -> np.ndarray:
         """CDFs of ``var``'s CPT as a ``(n_parent_configs, card)`` array, last column exactly 1."""
         key = ("cdf", var)
-        if key not in self._cache:
+        if key not in self.memo:
             c = np.cumsum(self.cpts[var].reshape(-1, self.cards[var]), axis=-1)
             c[:, -1] = 1.0
             c.setflags(write=False)
-            self._cache[key] = c
-        return self._cache[key]
+            self.memo[key] = c
+        return self.memo[key]
+
+    def cdf_lists(self) -> list[list[list[float]]]:
+        """Every variable's CDF rows as plain Python lists (cached): for drawing one unit at a
+        time without numpy's per-call overhead."""
+        if "cdf_lists" not in self.memo:
+            self.memo["cdf_lists"] = [self.cdf(v).tolist() for v in range(self.n)]
+        return self.memo["cdf_lists"]
 
     def parent_config_index(self, var: int, parent_values: Sequence[np.ndarray]) -> np.ndarray:
         """Row index into ``cdf(var)`` for arrays of parent values (row-major, first slowest)."""

@@ -146,7 +146,7 @@ def _twin_factor(model: DiscreteSCM, v: int, q: Query | None = None) -> np.ndarr
     is shared by both worlds its two axes carry one label and the elimination takes the diagonal.
     Its size is checked against the limit ``twin_cells`` first (the error names ``q``)."""
     key = ("twin", v)
-    if key not in model._cache:
+    if key not in model.memo:
         cdf = model.cdf(v)  # (A, K)
         a, k = cdf.shape
         where = f"{q}: " if q is not None else ""
@@ -160,8 +160,8 @@ def _twin_factor(model: DiscreteSCM, v: int, q: Query | None = None) -> np.ndarr
         one_hot = (f[..., None] == np.arange(k)).astype(np.float64)  # (A, m, K)
         t = np.einsum("ajk,j,bjl->abkl", one_hot, lengths, one_hot)  # (A, A, K, K)
         pa_cards = tuple(model.cards[p] for p in model.parents[v])
-        model._cache[key] = t.reshape(pa_cards + pa_cards + (k, k))
-    return model._cache[key]
+        model.memo[key] = t.reshape(pa_cards + pa_cards + (k, k))
+    return model.memo[key]
 
 
 def _network(model: DiscreteSCM, b: _Bound) -> tuple[list[Factor], dict[int, int]]:
@@ -202,7 +202,7 @@ def _plan(model: DiscreteSCM, b: _Bound, free: bool) -> Contraction:
     """Compiled contraction for the bound query's shape, cached on the model."""
     determined = b.target in b.fixed
     key = ("plan", _shape(b), free, determined)
-    plan = model._cache.get(key)
+    plan = model.memo.get(key)
     if plan is None:
         factors, cards = _network(model, b)
         fixed_vars = sorted(b.fixed)
@@ -213,7 +213,7 @@ def _plan(model: DiscreteSCM, b: _Bound, free: bool) -> Contraction:
                                        what=what)
         else:
             plan = compile_contraction(factors, keep=target, fixed=fixed_vars, cards=cards, what=what)
-        model._cache[key] = plan
+        model.memo[key] = plan
     return plan
 
 
@@ -300,11 +300,11 @@ def _compiled_one(model: DiscreteSCM, b: _Bound) -> DiscreteResult:
     the hot path of ``query``: every microsecond of Python here shows in the benchmark). The
     limit ``factor_cells`` is read once, when the model answers its first query this way
     (reading the environment costs about as much as a tenth of a query)."""
-    state = model._cache.get("one")
+    state = model.memo.get("one")
     if state is None:
         k = _kernel()
         row = np.full((1, model.n + 1), -1, dtype=np.int64)
-        state = model._cache["one"] = (k.solve_into, k.fill_row, *k.flat_model(model), row,
+        state = model.memo["one"] = (k.solve_into, k.fill_row, *k.flat_model(model), row,
                                        row[0], np.empty((1, max(model.cards) + 1)), Lock(),
                                        limit("factor_cells"))
     solve_into, fill_row, ints, cpts, row, flat, result, lock, cap = state

@@ -141,9 +141,9 @@ def _run(args: argparse.Namespace) -> int:
         manual_test(args.test)  # validates the input
         if not (MODEL_DIR / "config.json").is_file():
             return _fail(f"no trained model in {MODEL_DIR}/; run causal-experiment --train first")
-        from .evaluate import compare_boolean, print_comparison
+        from .evaluate import compare_run, print_comparison
 
-        rules, said, fields = compare_boolean(MODEL_DIR, args.test)
+        rules, said, fields = compare_run(MODEL_DIR, args.test)
         print_comparison(args.test, rules, said, fields)
     return 0
 

@@ -123,36 +123,27 @@ def evaluate(
     typer.echo(f"wrote {out / (name + '.jsonl')} and {out / (name + '.summary.json')}")
 
 
-def compare_boolean(model_dir: Path, sequence: str) -> tuple[str, str, list[tuple[str, str, str]]]:
-    """(rules' completion, model's completion, [(field, rules, model)]) for one input of the
-    run's boolean world."""
+def compare_run(model_dir: Path, sequence: str) -> tuple[str, str, list[tuple[str, str, str]]]:
+    """(rules' completion, model's completion, [(field, rules, model)]) for one typed input, through
+    the task interface of the run's task (``boolean_world`` when the run records none)."""
     from ..eval.generation import generate
     from ..models import load_pretrained
-    from ..tasks import Example
-    from ..tasks.boolean_world import BooleanWorldConfig, resolve_world
-    from ..tasks.boolean_world.task import parse_completion, rule_answer
+    from ..tasks import task_config
 
-    config = BooleanWorldConfig()
+    data: dict = {"task": "boolean_world"}
     run_config = model_dir.parent / "config.yaml"
     if run_config.is_file():
-        data = parse_yaml(read_text(run_config, "run config"), f"run config {str(run_config)!r}")
-        task = ((data if isinstance(data, dict) else {}).get("data") or {}).get("task") or {}
-        if isinstance(task, dict) and task.get("task") == "boolean_world":
-            config = BooleanWorldConfig.model_validate(task)
-    world = resolve_world(config)
-    rules = rule_answer(world, sequence)
+        stored = parse_yaml(read_text(run_config, "run config"), f"run config {str(run_config)!r}")
+        task = ((stored if isinstance(stored, dict) else {}).get("data") or {}).get("task")
+        data = task if isinstance(task, dict) else data
+    task, config = task_config(data, source="run config data.task")
+    if task.probe is None or task.compare is None:
+        raise ConfigError(f"`reasonlab test` needs a task with typed inputs; {task.name} has none "
+                          "(use `reasonlab eval` instead)")
+    example = task.probe(config, sequence)
     model, tok = load_pretrained(model_dir)
-    example = Example(id="test", task="boolean_world", split="test", prompt=sequence, answer=rules,
-                      completion=rules)
-    said = generate(model, tok, [example], max_new_tokens=len(rules) + 8)[0][0]
-    gold_out, gold_sum, _ = parse_completion(rules, len(world.outputs), world.separator)
-    got_out, got_sum, _ = parse_completion(said, len(world.outputs), world.separator)
-    names = [*world.outputs, *(f"summary[{i}]" for i in range(len(gold_sum or [])))]
-    gold = [*(gold_out or []), *(gold_sum or [])]
-    got = [*(got_out or []), *(got_sum or [])]
-    fields = [(n, str(g), str(got[i]) if i < len(got) else "-")
-              for i, (n, g) in enumerate(zip(names, gold, strict=True))]
-    return rules, said, fields
+    said = generate(model, tok, [example], max_new_tokens=len(example.answer) + 8)[0][0]
+    return example.answer, said, task.compare(example, said)
 
 
 def test_cmd(
@@ -160,7 +151,7 @@ def test_cmd(
     sequence: Annotated[str, typer.Argument(help="an input, e.g. '1,0,1,0,1'")],
 ) -> None:
     """The rules' answer and the model's side by side, each field marked right or wrong."""
-    rules, said, fields = compare_boolean(model_folder(run), sequence)
+    rules, said, fields = compare_run(model_folder(run), sequence)
     print_comparison(sequence, rules, said, fields)
 
 

@@ -6,12 +6,12 @@ causal-experiment format); and the eval sets both trainers score on (dev and hel
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from ..config import ConfigError
-from ..tasks import Example, task_config
+from ..tasks import Example, dataset_reader, task_config
 from ..validation import StrictConfig
 from .writer import read_split
 
@@ -20,11 +20,18 @@ class DataConfig(StrictConfig):
     """A dataset folder written by ``reasonlab generate``, or a task config generated in memory."""
 
     path: str | None = None
-    format: Literal["reasonlab", "causal-experiment"] = Field(
-        "reasonlab", description="causal-experiment: the seed's {prompt, completion} files "
-        "train/valid/test.jsonl of its built-in world")
+    format: str = Field("reasonlab", description="reasonlab (a folder from `reasonlab generate`) or "
+                        "another tool's files, read by a task (causal-experiment: the original "
+                        "project's {prompt, completion} train/valid/test.jsonl)")
     task: dict[str, Any] | None = None
     max_eval: int = Field(256, ge=1, description="distinct prompts per eval set")
+
+    @field_validator("format")
+    @classmethod
+    def _known_format(cls, v: str) -> str:
+        if v != "reasonlab":
+            dataset_reader(v)  # raises with the valid names
+        return v
 
     @model_validator(mode="after")
     def _one_source(self) -> DataConfig:
@@ -36,10 +43,8 @@ class DataConfig(StrictConfig):
 
 def load_data(cfg: DataConfig) -> tuple[dict[str, list[Example]], str]:
     """Every split's examples and a description of the source."""
-    if cfg.path is not None and cfg.format == "causal-experiment":
-        from ..tasks.boolean_world.seed_files import read_seed_dataset
-
-        return read_seed_dataset(Path(cfg.path)), f"{cfg.path} (causal-experiment format)"
+    if cfg.path is not None and cfg.format != "reasonlab":
+        return dataset_reader(cfg.format)(Path(cfg.path)), f"{cfg.path} ({cfg.format} format)"
     if cfg.path is not None:
         folder = Path(cfg.path)
         splits = {s: read_split(folder, s) for s in ("train", "dev", "test")

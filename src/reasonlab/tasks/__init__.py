@@ -35,9 +35,19 @@ def task_config(data: dict[str, Any], source: str = "config") -> tuple[Task, Any
     return task, validate(task.config, data, source)
 
 
+def dataset_reader(fmt: str):
+    """The registered reader of dataset format ``fmt`` (another tool's files), from any task."""
+    _load_builtin()
+    readers = {name: read for t in TASKS.values() for name, read in t.readers.items()}
+    if fmt not in readers:
+        raise ConfigError(f"field data.format = {fmt!r}: unknown dataset format; choose one of "
+                          f"{sorted(['reasonlab', *readers])}")
+    return readers[fmt]
+
+
 def _load_builtin() -> None:
     from . import boolean_world, causal_qa, gsm8k  # noqa: F401  (they register themselves)
 
 
-__all__ = ["SPLITS", "TASKS", "AnswerKey", "Example", "Score", "Sizes", "Task", "get_task", "item_seed",
-           "register", "task_config"]
+__all__ = ["SPLITS", "TASKS", "AnswerKey", "Example", "Score", "Sizes", "Task", "dataset_reader", "get_task",
+           "item_seed", "register", "task_config"]

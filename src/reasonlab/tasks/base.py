@@ -19,8 +19,9 @@ Training and evaluation only see :class:`Example` and :class:`Score`, never task
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any, ClassVar, Protocol, Self
 
 import numpy as np
@@ -164,6 +165,12 @@ class Task:
     group_files: Callable[[Any, str, int], dict[str, str]] | None = None
     # items a split was asked for (a group may give fewer, e.g. a small graph's few questions)
     planned: Callable[[Any, str], int] | None = None
+    # readers of other tools' dataset files, by format name: folder -> examples per split
+    readers: Mapping[str, Callable[[Path], dict[str, list[Example]]]] = field(default_factory=dict)
+    # ``reasonlab test``: the example for one typed input, and the field-by-field comparison
+    # (field, gold, model) of a model's text with its answer
+    probe: Callable[[Any, str], Example] | None = None
+    compare: Callable[[Example, str], list[tuple[str, str, str]]] | None = None
 
     @property
     def rewards(self) -> tuple[str, ...]:

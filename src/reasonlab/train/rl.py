@@ -56,12 +56,6 @@ def init_folder(path: str) -> Path:
                       "model folder (with config.json); train one with `reasonlab train sft`")
 
 
-def _with_reward(examples: list[Example], reward: str | None) -> list[Example]:
-    """The examples scored under reward mode ``reward`` (None: their dataset's); the mode was
-    checked against the task's declared modes when the config was validated."""
-    return examples if reward is None else [e.with_reward(reward) for e in examples]
-
-
 def _fitting(prompts: list[Example], tok, limit: int | None) -> list[Example]:
     if limit is None:
         return prompts
@@ -102,8 +96,7 @@ class _RL:
             torch.set_num_threads(cfg.threads)
         self.cfg, self.run, device = cfg, run, pick_device(cfg.device)
         splits, self.source = load_data(cfg.data)
-        prompts = _with_reward(splits["train"], cfg.reward)
-        self.sets = {k: _with_reward(v, cfg.reward) for k, v in eval_sets(splits, cfg.data.max_eval).items()}
+        prompts, self.sets = splits["train"], eval_sets(splits, cfg.data.max_eval)
         seed_all(cfg.seed)
         model, tok = load_pretrained(ckpt or init_folder(cfg.init))
         model.to(device)
@@ -162,7 +155,7 @@ class _RL:
         """Evaluate, add the results to this step's row, and report it (eval, then step)."""
         lr = self.learner
         metrics |= evaluate_sets(lr.model, lr.tok, self.sets, self.cfg.eval_max_new_tokens,
-                                 self.cfg.eval_batch_size, lr.device)
+                                 self.cfg.eval_batch_size, lr.device, self.cfg.reward)
         metrics["time/seconds"] = time.perf_counter() - started
         hooks.eval(self._info(metrics))
         hooks.step(self._info(metrics))

@@ -151,7 +151,7 @@ def build_batch(learner: Learner, batcher: Batcher, cfg: RLConfig, step: int
             batch = sample(model, tok, batcher.take(p), n, r.max_new_tokens, r.temperature, r.top_p,
                            _generator(cfg.seed, step, round_, device), device)
         t1 = time.perf_counter()
-        score(batch)
+        score(batch, cfg.reward)
         sampled.append(batch)
         _shape(batch, learner.ref, cfg, device)
         t_sample, t_score = t_sample + t1 - t0, t_score + time.perf_counter() - t1

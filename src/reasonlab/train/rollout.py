@@ -113,9 +113,11 @@ def sample(model, tok, examples: Sequence[Example], n: int, max_new_tokens: int,
                         done.cpu(), texts, torch.zeros(rows), torch.zeros(rows, dtype=torch.bool), n)
 
 
-def score(batch: RolloutBatch) -> None:
-    """Fill ``rewards`` and ``correct`` from each example's task verifier."""
-    verdicts = [get_task(e.task).verify(e, t) for e, t in zip(batch.examples, batch.texts, strict=True)]
+def score(batch: RolloutBatch, reward: str | None = None) -> None:
+    """Fill ``rewards`` and ``correct`` from each example's task verifier, under reward mode
+    ``reward`` (None: each example's dataset default)."""
+    verdicts = [get_task(e.task).verify(e, t, reward)
+                for e, t in zip(batch.examples, batch.texts, strict=True)]
     batch.rewards = torch.tensor([v.reward for v in verdicts], dtype=torch.float32)
     batch.correct = torch.tensor([v.correct for v in verdicts], dtype=torch.bool)
     batch.scores = batch.rewards.clone()

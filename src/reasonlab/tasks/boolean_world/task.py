@@ -342,8 +342,37 @@ def seed_format(example: Example) -> str:
     return json.dumps({"prompt": example.prompt, "completion": example.completion})
 
 
+def _read_seed_files(folder: Path) -> dict[str, list[Example]]:
+    from .seed_files import read_seed_dataset  # it builds on this module
+
+    return read_seed_dataset(folder)
+
+
+def probe(config: BooleanWorldConfig, sequence: str) -> Example:
+    """The example of one typed input (``reasonlab test RUN '1,0,1,0,1'``), answered by the rules."""
+    world = resolve_world(config)
+    rules = rule_answer(world, sequence)
+    env = world.run(dict(zip(world.inputs, bits(sequence), strict=True)))
+    return Example(id="test", task=NAME, split="test", prompt=sequence, answer=rules, completion=rules,
+                   answer_key=answer_key(world, env, config.reward),
+                   meta={"world": world.name, "outputs_names": list(world.outputs)})
+
+
+def compare(example: Example, text: str) -> list[tuple[str, str, str]]:
+    """(field, rules, model) for every output bit and summary number of ``example``."""
+    key = BooleanWorldKey.of(example)
+    world_outputs = example.meta.get("outputs_names") or [f"out[{i}]" for i in range(len(key.outputs))]
+    got_out, got_sum, _ = parse_completion(text, len(key.outputs), key.separator)
+    names = [*world_outputs, *(f"summary[{i}]" for i in range(len(key.summary)))]
+    gold = [*key.outputs, *key.summary]
+    got = [*(got_out or []), *(got_sum or [])]
+    return [(n, str(g), str(got[i]) if i < len(got) else "-") for i, (n, g) in enumerate(zip(names, gold,
+                                                                                           strict=True))]
+
+
 TASK = Task(name=NAME, config=BooleanWorldConfig, generate_group=generate_group, groups=groups,
             verify=verify, answer_key=BooleanWorldKey, group_files=group_files, planned=planned,
+            readers={"causal-experiment": _read_seed_files}, probe=probe, compare=compare,
             describe="Boolean structural equations (the seed's causal-experiment world, or "
                      "random ones), with interventions and counterfactuals")
 

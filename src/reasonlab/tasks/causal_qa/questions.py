@@ -133,9 +133,7 @@ def forward(model: DiscreteSCM, rng: np.random.Generator, do: dict[int, int]) ->
     """One joint sample of a discrete model under ``do`` (the canonical mechanism
     ``X = min{k : CDF(k | pa) >= U}``, as :func:`reasonlab.causal.sample`, for a single unit
     without numpy overhead)."""
-    cdfs = model._cache.get("cdf_lists")
-    if cdfs is None:
-        cdfs = model._cache["cdf_lists"] = [model.cdf(v).tolist() for v in range(model.n)]
+    cdfs = model.cdf_lists()
     u = rng.random(model.n).tolist()
     values = [0] * model.n
     for v in model.dag.order:
