@@ -86,7 +86,7 @@ _DIE = "os.kill(os.getpid(), signal.SIGKILL)"
 @pytest.mark.parametrize("target, patch, when", [
     ("files._renameat2_exchange", "files._renameat2_exchange", "before"),
     ("files._renameat2_exchange", "files._renameat2_exchange", "after"),
-    ("files.shutil.rmtree", "files.shutil.rmtree", "before"),
+    pytest.param("files.shutil.rmtree", "files.shutil.rmtree", "before", marks=pytest.mark.slow),
 ])
 def test_kill_during_publish_leaves_old_or_new(tmp_path, datasets, target, patch, when):
     (tmp_path / "c10.yaml").write_text(CONFIG.format(seed=10))
@@ -101,7 +101,7 @@ def test_kill_during_publish_leaves_old_or_new(tmp_path, datasets, target, patch
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # staging cleaned
 
 
-@pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.parametrize("workers", [1, pytest.param(2, marks=pytest.mark.slow)])
 def test_kill_at_random_points_of_generate(tmp_path, datasets, workers):
     (tmp_path / "c10.yaml").write_text(CONFIG.format(seed=10))
     (tmp_path / "c11.yaml").write_text(CONFIG.format(seed=11))
@@ -161,7 +161,8 @@ sys.exit(main(["train", "sft", "sft.yaml", "run_dir=runs"]))
 
 @pytest.mark.parametrize("name, step_arg, when", [
     ("save_state", "int(a[0]['step'])", "before"),   # model written, state not yet
-    ("save_state", "int(a[0]['step'])", "after"),    # state written, folder not yet renamed
+    pytest.param("save_state", "int(a[0]['step'])", "after",  # state written, folder not renamed
+                 marks=pytest.mark.slow),
     ("shutil.rmtree", "4 if 'step-2' in str(a[0]) else 0", "before"),  # renamed, old not pruned
 ])
 def test_kill_during_sft_checkpointing_then_resume(tmp_path, name, step_arg, when):

@@ -214,15 +214,14 @@ def test_trainer_state_round_trips_exactly(tmp_path):
     ("model.n_layer=2", "model.n_layer"), ("model.arch=llama", "model.arch"), ("seed=5", "seed"),
     ("data.task.seed=1", "data.task.seed"),
 ])
-def test_resume_with_another_model_or_data_is_refused(tiny_run, tmp_path, override, field):
+def test_resume_with_another_model_or_data_is_refused(tiny_run, tmp_path, capsys, override, field):
     import shutil
 
     shutil.copytree(tiny_run, tmp_path / "runs" / "tiny")
     cfg = _write(tmp_path, "sft.yaml", SFT)
     before = (tmp_path / "runs" / "tiny" / "config.yaml").read_bytes()
-    result = cli("train", "sft", str(cfg), f"run_dir={tmp_path / 'runs'}", "max_steps=6", override,
-                 "--resume", cwd=tmp_path)
-    assert_refused(result, field, "--resume")
+    assert_refused(_in_process(capsys, "train", "sft", str(cfg), f"run_dir={tmp_path / 'runs'}",
+                               "max_steps=6", override, "--resume"), field, "--resume")
     assert (tmp_path / "runs" / "tiny" / "config.yaml").read_bytes() == before
 
 

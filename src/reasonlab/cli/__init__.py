@@ -43,12 +43,8 @@ def main(argv: list[str] | None = None) -> int:
     except (click.exceptions.Abort, typer.Abort):
         err_console.print("aborted")
         return 130
-    except InputError as e:
-        return _fail(str(e))
-    except ValidationError as e:
-        return _fail(describe(e, "option"))
-    except OSError as e:
-        return _fail(os_message(e))
+    except (InputError, ValidationError, OSError) as e:
+        return _fail(user_message(e))
     except Exception as e:
         # usage errors of click or of typer's vendored click: both carry show() and exit_code
         if hasattr(e, "format_message") and hasattr(e, "exit_code"):
@@ -64,6 +60,13 @@ def main(argv: list[str] | None = None) -> int:
 def _fail(message: str) -> int:
     err_console.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
     return 2
+
+
+def user_message(e: InputError | ValidationError | OSError) -> str:
+    """The one line a user sees for an error they can fix (input, option, file system)."""
+    if isinstance(e, ValidationError):
+        return describe(e, "option")
+    return os_message(e) if isinstance(e, OSError) else str(e)
 
 
 def os_message(e: OSError) -> str:

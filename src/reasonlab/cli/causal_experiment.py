@@ -29,8 +29,8 @@ from pydantic import ValidationError
 from ..tasks import get_task
 from ..tasks.boolean_world import BooleanWorldConfig, resolve_world
 from ..tasks.boolean_world.task import rule_answer, seed_format
-from ..validation import InputError, check_seed, describe
-from . import os_message
+from ..validation import InputError, check_seed
+from . import user_message
 
 SPLIT_FILES = {"train": "train.jsonl", "dev": "valid.jsonl", "test": "test.jsonl"}
 MODEL_DIR = Path("out/tiny-gpt2-causal/final")
@@ -113,12 +113,8 @@ def main(argv: list[str] | None = None) -> int:
         check_seed(args.seed, "--seed")
         handler = _logging(args.log_dir)
         return _run(args)
-    except InputError as e:
-        return _fail(str(e))
-    except ValidationError as e:
-        return _fail(describe(e, "option"))
-    except OSError as e:
-        return _fail(os_message(e))
+    except (InputError, ValidationError, OSError) as e:
+        return _fail(user_message(e))
     except KeyboardInterrupt:
         print("aborted", file=sys.stderr)
         return 130

@@ -16,7 +16,7 @@ from ...causal.dag import DagConfig
 from ...validation import Seed, StrictConfig
 from ..base import Sizes, check_rungs
 from ..templates import placeholders
-from .formats import FORMATS
+from .formats import FORMATS, check_format
 
 BINS = ("easy", "medium", "hard")
 
@@ -132,12 +132,7 @@ class CausalQAConfig(StrictConfig):
     def _rungs(cls, v: dict[int, float]) -> dict[int, float]:
         return check_rungs(v)
 
-    @field_validator("answer_format")
-    @classmethod
-    def _format(cls, v: str) -> str:
-        if v not in FORMATS:
-            raise ValueError(f"unknown answer format {v!r}; choose one of {', '.join(FORMATS)}")
-        return v
+    _answer_format_known = field_validator("answer_format")(check_format)
 
     @field_validator("n_evidence", "n_interventions")
     @classmethod

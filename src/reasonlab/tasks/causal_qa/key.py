@@ -9,7 +9,7 @@ from pydantic import Field, field_validator
 
 from ...rewards import DISTRIBUTION_REWARDS
 from ..base import AnswerKey
-from .formats import FORMATS
+from .formats import check_format
 
 
 class CausalQAKey(AnswerKey):
@@ -23,9 +23,4 @@ class CausalQAKey(AnswerKey):
     format: str
     tolerance: float = Field(0.01, gt=0.0)
 
-    @field_validator("format")
-    @classmethod
-    def _known_format(cls, v: str) -> str:
-        if v not in FORMATS:
-            raise ValueError(f"unknown answer format {v!r}; choose one of {', '.join(FORMATS)}")
-        return v
+    _format_known = field_validator("format")(check_format)

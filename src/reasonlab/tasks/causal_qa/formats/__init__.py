@@ -17,3 +17,10 @@ FORMATS: dict[str, AnswerFormat] = {f.name: f for f in (
 )}
 
 __all__ = ["FORMATS", "AnswerFormat"]
+
+
+def check_format(name: str) -> str:
+    """``name`` when it is a registered answer format, else a ValueError listing them."""
+    if name not in FORMATS:
+        raise ValueError(f"unknown answer format {name!r}; choose one of {', '.join(FORMATS)}")
+    return name
