@@ -9,7 +9,7 @@ the presets in ``configs/rl/`` set the paper settings.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
@@ -64,6 +64,8 @@ class AlgorithmConfig(StrictConfig):
     include_incorrect: bool = False
     update_samples_per_prompt: int | None = Field(None, ge=1, description="RaML: k of n rollouts "
                                                   "per prompt in the policy gradient")
+    loss_options: dict[str, Any] = Field(default_factory=dict, description="options of the chosen "
+                                         "policy loss that have no field here (a new loss's own)")
 
     _adv = field_validator("advantage")(_known(ADVANTAGES, "advantage estimator"))
     _loss = field_validator("policy_loss")(_known(POLICY_LOSSES, "policy loss"))
@@ -72,18 +74,26 @@ class AlgorithmConfig(StrictConfig):
 
     @model_validator(mode="after")
     def _loss_options(self) -> AlgorithmConfig:
-        """An option set for another policy loss than the chosen one would be silently unused."""
+        """An option set for another policy loss than the chosen one would be silently unused;
+        ``loss_options`` must name options of the chosen loss."""
         own = set(loss_options(self.policy_loss))
         for name in sorted(self.model_fields_set & (_ALL_LOSS_OPTIONS - own)):
             users = [k for k in POLICY_LOSSES if name in loss_options(k)]
-            raise ValueError(f"field algorithm.{name} is an option of {', '.join(users)}, not of "
-                             f"policy_loss {self.policy_loss}; remove it or choose one of those losses")
+            raise ValueError(f"{name} is an option of {', '.join(users)}, not of policy_loss "
+                             f"{self.policy_loss}; remove it or choose one of those losses")
+        unknown = sorted(set(self.loss_options) - own)
+        if unknown:
+            raise ValueError(f"loss_options names {', '.join(unknown)}, which {self.policy_loss} does not "
+                             f"take; it takes {', '.join(sorted(own)) or 'no options'}")
+        self.policy()  # the loss's own checks
         return self
 
     def policy(self) -> PolicyLoss:
-        """The chosen policy loss, built with its own options only."""
+        """The chosen policy loss, built with its own options only: the named fields above that
+        it takes, then ``loss_options`` (options no other loss has need no field of their own)."""
         names = loss_options(self.policy_loss)
-        return POLICY_LOSSES[self.policy_loss](**{k: getattr(self, k) for k in names})
+        given = {k: getattr(self, k) for k in names if k in type(self).model_fields}
+        return POLICY_LOSSES[self.policy_loss](**(given | self.loss_options))
 
 
 class FilterConfig(StrictConfig):
