@@ -125,7 +125,16 @@ def _write_split(shards: Iterator[Shard], staging: Path, split: str) -> pa.Table
                 path.write_text(text, encoding="utf-8")
     table = (pa.concat_tables(tables, promote_options="default") if tables
              else pa.table({"id": pa.array([], pa.string())}))
-    pq.write_table(table, staging / f"{split}.parquet")
+    pq.write_table(_parquet_safe(table), staging / f"{split}.parquet")
+    return table
+
+
+def _parquet_safe(table: pa.Table) -> pa.Table:
+    """Parquet cannot store a struct with no fields (a task whose rows all have an empty
+    ``meta``): such columns are written as nulls (the JSONL keeps the empty mapping)."""
+    for i, f in enumerate(table.schema):
+        if pa.types.is_struct(f.type) and f.type.num_fields == 0:
+            table = table.set_column(i, f.name, pa.nulls(table.num_rows))
     return table
 
 

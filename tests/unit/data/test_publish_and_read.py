@@ -59,3 +59,14 @@ def test_select_filters_bins_then_takes_a_seeded_first_n():
     b = select(examples, "train", ExportOptions(first=5, seed=3))
     c = select(examples, "train", ExportOptions(first=5, seed=4))
     assert [e.id for e in a] == [e.id for e in b] != [e.id for e in c] and len(a) == 5
+
+
+def test_rows_with_an_empty_meta_still_write_parquet(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from reasonlab.data.writer import _parquet_safe
+
+    table = pa.Table.from_pylist([{"id": "a", "meta": {}}, {"id": "b", "meta": {}}])
+    pq.write_table(_parquet_safe(table), tmp_path / "x.parquet")
+    assert pq.read_table(tmp_path / "x.parquet").column("id").to_pylist() == ["a", "b"]
