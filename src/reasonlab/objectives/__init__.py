@@ -6,7 +6,7 @@ filters and RaML's k-of-n selection. Nothing here reads a config or logs: the RL
 Exact formulas, the engines they mirror and the test vectors: ``docs/objectives.md``.
 """
 
-from .advantages import ADVANTAGES
+from .advantages import ADVANTAGES, advantage_options
 from .aggregate import AGGREGATIONS
 from .combine import combine
 from .losses import POLICY_LOSSES, PolicyInputs, PolicyLoss, loss_options
@@ -16,5 +16,5 @@ from .shaping import overlong_penalty, truncation_mask, varied_groups, window_gr
 from .spo import spo_rows
 
 __all__ = ["ADVANTAGES", "AGGREGATIONS", "KL_ESTIMATORS", "POLICY_LOSSES", "PolicyInputs",
-           "PolicyLoss", "combine", "entropy", "loss_options", "overlong_penalty", "select_rollouts",
-           "spo_rows", "truncation_mask", "varied_groups", "window_groups"]
+           "PolicyLoss", "advantage_options", "combine", "entropy", "loss_options", "overlong_penalty",
+           "select_rollouts", "spo_rows", "truncation_mask", "varied_groups", "window_groups"]

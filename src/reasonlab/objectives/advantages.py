@@ -15,6 +15,7 @@ estimators return the reward itself (TRL refuses G = 1 instead).
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 
 import torch
@@ -31,14 +32,14 @@ def grpo(rewards: torch.Tensor, ddof: int = 1, eps: float = 1e-6) -> torch.Tenso
     return (rewards - mean) / (std + eps)
 
 
-def dr_grpo(rewards: torch.Tensor, **_: object) -> torch.Tensor:
+def dr_grpo(rewards: torch.Tensor) -> torch.Tensor:
     """``rewards: (P, G)`` -> ``(P, G)`` mean-centred group advantages (no std)."""
     if rewards.shape[1] == 1:
         return rewards.clone()
     return rewards - rewards.mean(dim=1, keepdim=True)
 
 
-def rloo(rewards: torch.Tensor, **_: object) -> torch.Tensor:
+def rloo(rewards: torch.Tensor) -> torch.Tensor:
     """``rewards: (P, G)`` -> ``(P, G)``: ``r_i`` minus the mean of the other G-1 rewards."""
     g = rewards.shape[1]
     if g == 1:
@@ -46,10 +47,15 @@ def rloo(rewards: torch.Tensor, **_: object) -> torch.Tensor:
     return g / (g - 1) * (rewards - rewards.mean(dim=1, keepdim=True))
 
 
-def reinforce(rewards: torch.Tensor, **_: object) -> torch.Tensor:
+def reinforce(rewards: torch.Tensor) -> torch.Tensor:
     """``rewards: (P, G)`` -> ``(P, G)``: reward minus the mean over the whole batch."""
     return rewards - rewards.mean()
 
 
 ADVANTAGES: dict[str, Estimator] = {"grpo": grpo, "dr_grpo": dr_grpo, "rloo": rloo,
                                     "reinforce": reinforce}
+
+
+def advantage_options(name: str) -> tuple[str, ...]:
+    """The options estimator ``name`` takes (``grpo``: ``ddof``, ``eps``; the others none)."""
+    return tuple(list(inspect.signature(ADVANTAGES[name]).parameters)[1:])

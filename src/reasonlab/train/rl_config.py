@@ -15,7 +15,15 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from ..config import ConfigError, read_yaml
 from ..data.sources import DataConfig
-from ..objectives import ADVANTAGES, AGGREGATIONS, KL_ESTIMATORS, POLICY_LOSSES, PolicyLoss, loss_options
+from ..objectives import (
+    ADVANTAGES,
+    AGGREGATIONS,
+    KL_ESTIMATORS,
+    POLICY_LOSSES,
+    PolicyLoss,
+    advantage_options,
+    loss_options,
+)
 from ..tasks import get_task
 from ..validation import Seed, StrictConfig
 from .optim import OptimConfig
@@ -81,6 +89,10 @@ class AlgorithmConfig(StrictConfig):
             users = [k for k in POLICY_LOSSES if name in loss_options(k)]
             raise ValueError(f"{name} is an option of {', '.join(users)}, not of policy_loss "
                              f"{self.policy_loss}; remove it or choose one of those losses")
+        takes = {f"std_{o}" for o in advantage_options(self.advantage)}
+        for name in sorted(self.model_fields_set & ({"std_ddof", "std_eps"} - takes)):
+            raise ValueError(f"{name} is an option of the grpo advantage, not of {self.advantage}; "
+                             "remove it")
         unknown = sorted(set(self.loss_options) - own)
         if unknown:
             raise ValueError(f"loss_options names {', '.join(unknown)}, which {self.policy_loss} does not "
@@ -101,7 +113,7 @@ class FilterConfig(StrictConfig):
                                    "equal and refill the batch with fresh prompts")
     max_refills: int = Field(4, ge=0, description="extra rollout rounds to refill a batch")
     window: tuple[float, float] | None = Field(None, description="keep groups whose mean reward "
-                                               "lies in [lo, hi] (the seed's +filter runs)")
+                                               "lies in [lo, hi] (the causal-reasoning study's +filter runs)")
     mask_truncated: bool = Field(False, description="completions without EOS get mask 0")
     overlong_max: int | None = Field(None, ge=1, description="DAPO overlong shaping: L_max")
     overlong_cache: int = Field(4, ge=1, description="DAPO overlong shaping: L_cache")

@@ -19,6 +19,7 @@ from ..objectives import (
     KL_ESTIMATORS,
     PolicyInputs,
     PolicyLoss,
+    advantage_options,
     combine,
     entropy,
     overlong_penalty,
@@ -193,7 +194,9 @@ def _row_weights(batch: RolloutBatch, cfg: RLConfig, loss: PolicyLoss, step: int
 def _advantages(batch: RolloutBatch, cfg: RLConfig) -> torch.Tensor:
     a = cfg.algorithm
     groups = batch.rewards.view(-1, batch.n).double()
-    return ADVANTAGES[a.advantage](groups, ddof=a.std_ddof, eps=a.std_eps).reshape(-1).float()
+    options = {"ddof": a.std_ddof, "eps": a.std_eps}
+    own = {k: options[k] for k in advantage_options(a.advantage)}
+    return ADVANTAGES[a.advantage](groups, **own).reshape(-1).float()
 
 
 def _counts(mask: torch.Tensor, cfg: RLConfig, seqs: float | None) -> dict[str, float]:

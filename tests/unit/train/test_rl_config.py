@@ -31,3 +31,9 @@ def test_each_loss_is_built_with_its_own_options():
 def test_an_option_of_another_loss_is_a_config_error(algorithm, needle):
     with pytest.raises(ConfigError, match=needle):
         _cfg(**algorithm)
+
+
+def test_an_advantage_takes_only_its_own_options():
+    assert validate(RLConfig, {**BASE, "algorithm": {"advantage": "grpo", "std_eps": 1e-4}})
+    with pytest.raises(ConfigError, match="std_eps is an option of the grpo advantage, not of rloo"):
+        _cfg(advantage="rloo", std_eps=1e-4)
