@@ -261,7 +261,7 @@ def main() -> None:
     ap.add_argument("--stable", type=int, default=3, help="consecutive perfect evals")
     ap.add_argument("--eval-every", type=int, default=10)
     ap.add_argument("--seed-recipe-seeds", type=int, default=None,
-                    help="seeds for the seed's recipe (slow: ~0.8 s/step); default --seeds")
+                    help="seeds for the original recipe (slow: ~0.8 s/step); default --seeds")
     ap.add_argument("--device", choices=["cpu", "cuda"], default="cpu",
                     help="where every trainer runs (fp32 on both; TRL's use_cpu follows it)")
     ap.add_argument("--trl-defaults", action="store_true", help="also time TRL with its own "
@@ -325,10 +325,10 @@ def seed_recipe(base: SFTConfig, args: argparse.Namespace, ours: float) -> None:
         cfg = base.model_copy(update={"seed": seed})
         clock = run_seed_recipe(cfg, args.stable, args.eval_every, gpt2_bpe.DIR)
         times.append(clock.seconds)
-        print(f"seed {seed}: the seed's recipe {clock.seconds:.1f} s "
+        print(f"seed {seed}: the original recipe {clock.seconds:.1f} s "
               f"({clock.steps} steps)", flush=True)
     anchor = statistics.median(times)
-    print(f"median seconds to a stable 100%: the seed's recipe {anchor:.1f} (inf: never within "
+    print(f"median seconds to a stable 100%: the original recipe {anchor:.1f} (inf: never within "
           f"its 3 epochs), ours {ours:.1f} (median of the seeds above)")
     print(f"RESULT sft_vs_seed_recipe ours={ours:.2f} anchor={anchor:.2f} ratio={anchor / ours:.2f} "
           f"goal={GOAL_SEED:g}")

@@ -3,8 +3,8 @@
 A :class:`DAG` stores variables by integer index with a parent tuple per variable. The index order
 is *not* required to be topological: random graphs are drawn in a topological order and then their
 names are shuffled onto indices (``v0 .. v{n-1}``), so that neither names nor the order in which a
-model lists its variables leak a topological sort (the seed generator leaked it, see
-``shared/reference/causal-seed.md`` §3).
+model lists its variables leak a topological sort (the original causal-reasoning study's
+generator leaked it, see docs/origins.md).
 
 Graph algorithms here are small pure-Python loops over parent tuples: on graphs of tens of nodes
 they are faster than building a networkx graph, which is used only where it brings an algorithm
@@ -227,7 +227,7 @@ class DagConfig(BaseModel):
     later node ``j`` gets ``k ~ U{parents}`` parents drawn uniformly from the nodes before it
     (``k`` capped by ``j`` and ``max_in_degree``). With ``edge_density`` set, each earlier node is
     instead a parent with that probability, and the count is then clamped into the same range.
-    The seed generator is ``roots=None`` (1..n-1), ``parents=(1, 2)``.
+    The original study's generator is ``roots=None`` (1..n-1), ``parents=(1, 2)``.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)

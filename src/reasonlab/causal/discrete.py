@@ -14,8 +14,8 @@ exactly 1.0 so that every ``U`` in (0, 1] maps to a state.
 ``rounded(d)`` gives the model whose tables are the ones a prompt would display with ``d``
 decimals: each row is rounded by the largest-remainder method, so the displayed numbers are exact
 multiples of ``10**-d`` that sum to exactly one. Computing answers from that model is what lets a
-perfect solver reading the prompt get every answer right (the seed computed answers from the
-unrounded tables it did not show; ``causal-seed.md`` §7.2).
+perfect solver reading the prompt get every answer right (the original study computed answers
+from the unrounded tables it did not show; docs/origins.md).
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ as a table over ``keep``.
 slice, a greedy min-fill elimination order (ties broken by table size, then variable id), and for
 each elimination the ``numpy.einsum`` call that multiplies the factors mentioning the variable and
 sums it out. It also counts the arithmetic a textbook run of that order performs, the difficulty
-metadata of DESIGN.md:
+metadata ``causal_qa`` records per question (docs/origins.md):
 
 * eliminating ``v`` from ``k`` factors whose joint scope has ``S`` entries costs ``(k-1)*S``
   products and ``S - S/card(v)`` sums;

@@ -12,7 +12,7 @@ form ``X = m + L eps`` with ``A = (I - W)^-1``, ``m = A b`` and ``L = A diag(sig
 
 Answers are float64 means and variances, and tail probabilities ``P(Y > t)`` from them. (pgmpy's
 linear-Gaussian network rounds its joint to 8 decimals and has no ``do``; see
-``causal-anchors.md`` §3.)
+docs/origins.md, §5.)
 """
 
 from __future__ import annotations

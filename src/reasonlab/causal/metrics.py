@@ -7,7 +7,7 @@ All metrics are taken on the graph after surgery (incoming edges of intervened n
 * ``treewidth``: min-fill upper bound on the treewidth of the moral graph of the relevant set;
 * ``longest_path``: edges on the longest directed path ending at the target;
 * ``on_path``: some intervened node has a directed path to the target (true when the target is
-  itself intervened, as in the seed generator);
+  itself intervened, as in the original study's generator);
 * ``ve_sums`` / ``ve_products``: arithmetic of the exact elimination (see :mod:`.elimination`).
 """
 

@@ -8,7 +8,8 @@ Discrete parameters: per-variable cardinalities drawn from ``states`` (an int or
 range), each CPT row ~ Dirichlet(alpha). With ``decimals`` set, the tables are rounded (rows still
 sum to one) and by default *the answers are computed from the rounded tables*
 (``answers_from="displayed"``): the model returned is the rounded one. ``answers_from="exact"``
-returns the unrounded model, the seed generator's behaviour, kept for reproducing its numbers.
+returns the unrounded model, the original study's behaviour (docs/origins.md), kept for
+reproducing its numbers.
 """
 
 from __future__ import annotations

@@ -50,7 +50,8 @@ _SEED_FLAGS = {"model_path": "init", "batch_size": "rollout.prompts_per_step",
                "save_freq": "save_every", "eval_freq": "eval_every", "graph_spec": "data.path"}
 
 def _seed_flag(name: str):
-    """A seed train.sh option, spelled as there (``--model_path``) or typer's way (``--model-path``)."""
+    """A ``train.sh`` option of the LLM causal-reasoning study (docs/origins.md), spelled as there
+    (``--model_path``) or typer's way (``--model-path``)."""
     decls = dict.fromkeys([f"--{name}", f"--{name.replace('_', '-')}"])
     return Annotated[str | None, typer.Option(*decls, show_default=False,
                                               help=f"alias of {_SEED_FLAGS[name]}")]
@@ -64,7 +65,7 @@ def rl(
     resume: Annotated[bool, typer.Option(help="continue from the run's last checkpoint")] = False,
     overwrite: Annotated[bool, typer.Option(help="replace a previous run of this name")] = False,
     progress: Annotated[bool, typer.Option(help="show a progress bar")] = True,
-    ngpus: Annotated[int, typer.Option(help="GPUs (seed train.sh); one process uses one")] = 1,
+    ngpus: Annotated[int, typer.Option(help="GPUs (the original train.sh); one process uses one")] = 1,
     model_path: _seed_flag("model_path") = None,
     batch_size: _seed_flag("batch_size") = None,
     per_gpu_batch_size: _seed_flag("per_gpu_batch_size") = None,
@@ -80,7 +81,8 @@ def rl(
     eval_freq: _seed_flag("eval_freq") = None,
 ) -> None:
     """RL from verifiable rewards (GRPO, DAPO, Dr.GRPO, RLOO, SPO, RaML k-of-n); writes
-    runs/<name>/ like SFT. Seed train.sh options are aliases of config fields (see --help)."""
+    runs/<name>/ like SFT. The original causal-reasoning study's train.sh options
+    are aliases of config fields (see --help and docs/presets.md)."""
     from ..train.rl import RLConfig, train_rl
 
     if ngpus != 1:

@@ -13,7 +13,8 @@
 =========  ==================================================================================
 
 Subsets: ``bins`` keeps difficulty bins; ``first`` keeps N examples per split *after a seeded
-shuffle* (the seed's ``--first`` took rows in file order, so 8k examples were 80 graphs).
+shuffle* (the original causal-reasoning study's ``--first`` took rows in file order, so 8k
+examples were 80 graphs; docs/origins.md).
 Writes are atomic: each file (or the whole ``hf`` folder) appears complete or not at all.
 """
 

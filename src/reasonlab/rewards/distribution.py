@@ -1,6 +1,8 @@
 """Scoring distribution answers: TVD, validity, accuracy@t and the reward functions by name.
 
 Let ``a`` be the parsed list, ``g`` the gold distribution, ``TVD = 0.5 * sum |a_i - g_i|``.
+"The study" below is the original LLM causal-reasoning study (docs/origins.md); the ``seed_*``
+rewards are its own scorers.
 
 =============  ============  ===========  =====================================
 reward         unparsable    wrong length right length
@@ -8,15 +10,15 @@ reward         unparsable    wrong length right length
 ``exact``      0             0            1[valid and TVD < tol]
 ``strict``     0             0.1          0.2 + 0.8 * 1[valid and TVD < tol]
 ``soft``       0             0.1          0.2 + 0.8 * max(1 - TVD, 0) if valid, else 0.1
-``tvd``        0             0            max(1 - TVD, 0) (the seed's analysis score)
-``seed_*``     the seed's ``score_strict`` / ``score_lenient``: its own parser, no validity check
+``tvd``        0             0            max(1 - TVD, 0) (the study's analysis score)
+``seed_*``     the study's ``score_strict`` / ``score_lenient``: its own parser, no validity check
 =============  ============  ===========  =====================================
 
-TVD is rounded to 12 decimals before it is compared (the seed's float arithmetic counts
+TVD is rounded to 12 decimals before it is compared (the study's float arithmetic counts
 ``[0.77, 0.23]`` against ``[0.76, 0.24]`` as TVD 0.00999... < 0.01; the ``seed_*`` rewards keep
 that). *valid* means every entry lies in [0, 1] and the entries sum to 1 within ``sum_tol``, so
-``[0.1, 0.1]`` (soft reward 0.68 under the seed) is not rewarded. ``strict``/``soft`` keep the
-seed's shaping constants so runs are comparable; ``exact`` is the default verifier.
+``[0.1, 0.1]`` (soft reward 0.68 under the study's scorer) is not rewarded. ``strict``/``soft``
+keep the study's shaping constants so runs are comparable; ``exact`` is the default verifier.
 """
 
 from __future__ import annotations
@@ -89,14 +91,14 @@ class Shaped:
 
 @dataclass(frozen=True)
 class SeedShaped:
-    """A reward as the seed scored: its own parser (first match), no validity check, raw TVD."""
+    """A reward as the study scored: its own parser (first match), no validity check, raw TVD."""
 
     value: Callable[[float, bool], float]
 
     def __call__(self, text: str, gold: Sequence[float], tol: float) -> Score:
         a = seed_list(text)
         if a is None:
-            return Score(0.0, False, None, "no match for the seed's ANSWER regex")
+            return Score(0.0, False, None, "no match for the original ANSWER regex")
         if len(a) != len(gold):
             return Score(0.1, False, a, f"expected {len(gold)} entries, got {len(a)}")
         d = tvd(a, gold)

@@ -1,6 +1,7 @@
 """Answer extraction from model output: lists, numbers and yes/no after an ``ANSWER`` marker.
 
-The robust parser (ours) fixes the seed's failure cases (``shared/reference/causal-seed.md`` §4):
+The robust parser (ours) fixes the failure cases of the LLM causal-reasoning study's scorer
+(docs/origins.md):
 
 * only the text after the last ``</think>`` counts; an unclosed ``<think>`` is unparsable;
 * the marker may be ``ANSWER``, ``ANSWER:``, ``**ANSWER**``, ``**ANSWER:**``, ``Answer:`` ...;
@@ -9,8 +10,8 @@ The robust parser (ours) fixes the seed's failure cases (``shared/reference/caus
 * with no marker at all, the last bracketed list (or last number / yes-no) is used, and the
   returned reason says so.
 
-:func:`seed_list` is the seed's own extractor (first match of its regex), kept to reproduce the
-published reward numbers.
+:func:`seed_list` is that study's own extractor (first match of its regex), kept to reproduce
+the published reward numbers.
 """
 
 from __future__ import annotations
@@ -79,7 +80,7 @@ def extract_yes_no(text: str) -> Extracted:
 
 
 def seed_list(text: str) -> list[float] | None:
-    """The seed's extractor: first ``ANSWER [a, b]`` with a space after each comma, or None."""
+    """The study's extractor: first ``ANSWER [a, b]`` with a space after each comma, or None."""
     m = _SEED.search(text)
     if m is None:
         return None

@@ -1,10 +1,10 @@
 """GSM8K-style final answers: the number after ``####``, compared exactly.
 
-Extraction (as seed 003's ``envs/gsm8k.py``): keep the text after the last ``</think>`` if there
-is one, then take the first ``#### <answer>`` line. Unlike the seed, the answer is compared as a
-number, exactly (``Fraction``): "42", "42.0", "$42" and "42." all equal 42, while "4" no longer
-matches "14" or "42" (the seed's substring test ``gold in answer`` did). The seed's test is kept
-as the reward ``seed_substring`` to reproduce its numbers.
+Extraction (as the SPO thesis's ``envs/gsm8k.py``, docs/origins.md): keep the text after the last
+``</think>`` if there is one, then take the first ``#### <answer>`` line. Unlike the thesis, the
+answer is compared as a number, exactly (``Fraction``): "42", "42.0", "$42" and "42." all equal
+42, while "4" no longer matches "14" or "42" (its substring test ``gold in answer`` did). Its
+test is kept as the reward ``seed_substring`` to reproduce its numbers.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def as_number(raw: str) -> Fraction | None:
 
 def score_final_number(text: str, gold: str, reward: str = "exact") -> Score:
     """1 when the final answer equals ``gold`` as a number (``reward="seed_substring"``: when
-    ``gold`` equals or is a substring of the raw answer, as the seed scored)."""
+    ``gold`` equals or is a substring of the raw answer, as the thesis scored)."""
     raw = final_answer(text)
     if raw is None:
         return Score(0.0, False, None, "no '#### <answer>' line")

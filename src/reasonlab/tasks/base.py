@@ -1,6 +1,6 @@
 """The task contract: what every task family gives the rest of reasonlab.
 
-A task is a pydantic ``Config`` plus two functions (DESIGN.md, "Contracts"):
+A task is a pydantic ``Config`` plus two functions (docs/README.md, "Contracts"):
 
 * ``generate(config, split, index) -> Example``: one problem with its exact answer, drawn from
   its own RNG derived from ``(seed, split, index)`` by ``numpy.random.SeedSequence``;

@@ -3,10 +3,10 @@
 Each line holds ``{"question": ..., "answer": "... reasoning ...\\n#### 42"}`` (field names are
 configurable). ``path`` is a folder with ``train.jsonl`` (and ``test.jsonl``, optionally
 ``dev.jsonl``) or one ``.jsonl`` file used as the train split. Nothing is downloaded: bring the
-files. The prompt is the question plus seed 003's instruction; the gold completion is the
-dataset's answer text (reasoning, then ``#### <number>``), the canonical answer
+files. The prompt is the question plus the SPO thesis's instruction (docs/origins.md); the gold
+completion is the dataset's answer text (reasoning, then ``#### <number>``), the canonical answer
 ``#### <number>``; ``verify`` compares the final answer as an exact number
-(:mod:`reasonlab.rewards.final_answer`), not by the seed's substring test.
+(:mod:`reasonlab.rewards.final_answer`), not by the thesis's substring test.
 """
 
 from __future__ import annotations

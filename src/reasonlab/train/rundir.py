@@ -1,4 +1,4 @@
-"""A run directory (DESIGN.md): ``config.yaml``, ``metrics.jsonl``, TensorBoard events, a
+"""A run directory (docs/README.md): ``config.yaml``, ``metrics.jsonl``, TensorBoard events, a
 loguru log file, ``checkpoints/step-N/`` (at most ``max_checkpoints``) and ``final/``.
 
 Checkpoints hold the model and tokenizer (``save_pretrained``, safetensors) plus the trainer

@@ -1,8 +1,9 @@
 """Config of the ``boolean_world`` task (pydantic; YAML with dotted overrides).
 
-Defaults reproduce the seed's ``causal-experiment`` dataset: its world, 20,000/2,000/2,000
-examples, an omit list of held-out inputs. ``random_world`` replaces the world by a seeded random
-one; ``rungs`` mixes plain updates (1), interventions ``do(out=v)`` (2) and counterfactuals (3).
+Defaults reproduce the original ``causal-experiment`` dataset (docs/origins.md): its world,
+20,000/2,000/2,000 examples, an omit list of held-out inputs. ``random_world`` replaces the world
+by a seeded random one; ``rungs`` mixes plain updates (1), interventions ``do(out=v)`` (2) and
+counterfactuals (3).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Output ``i`` gets ``k ~ U{operands}`` leaves; each leaf is an earlier output with probability
 ``p_output_ref`` (when there is one), else an input or a noise bit, negated with probability
 ``p_not``; leaves are folded left to right with operators drawn from the mix. The summary keeps
-the seed's shape: sum of the inputs, then sum of the outputs. The rules are emitted as text
+the original world's shape: sum of the inputs, then sum of the outputs. The rules are emitted as text
 and parsed like any user world, so generated and hand-written worlds share one code path.
 """
 

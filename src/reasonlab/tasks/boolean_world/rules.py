@@ -12,10 +12,10 @@ Grammar (keywords case-insensitive; ``!``, ``&``, ``^``, ``|`` are accepted as s
     int    := term ( ("+" | "-") term )*          -- summary lines
     term   := NUMBER | NAME | "(" bool ")" | SUM "(" int ( "," int )* ")"    (SUM: sum, sum2, ...)
 
-A boolean variable in an integer expression counts as 0/1, so the seed's ``sum(A+B+C+D+E)``
-reads as written. Errors (:class:`RuleError`, an ``InputError``) name the rule and the column.
-This module is the language only: the worlds written in it (inputs, noise, ordered rules,
-summary lines) and their reading from YAML are in :mod:`.world`.
+A boolean variable in an integer expression counts as 0/1, so the original world's
+``sum(A+B+C+D+E)`` reads as written. Errors (:class:`RuleError`, an ``InputError``) name the rule
+and the column. This module is the language only: the worlds written in it (inputs, noise,
+ordered rules, summary lines) and their reading from YAML are in :mod:`.world`.
 
 Nothing recurses: the parser reads tokens left to right with an explicit stack of open groups
 (operator precedence), into a postfix program that :func:`evaluate` runs on a value stack, so a

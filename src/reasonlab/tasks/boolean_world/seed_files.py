@@ -1,7 +1,7 @@
-"""Reading the seed's ``causal-experiment`` dataset files (``{"prompt", "completion"}`` lines in
-``train.jsonl``, ``valid.jsonl``, ``test.jsonl``) back into examples of the built-in world, so
-``causal-experiment --train`` trains on what ``--generate`` wrote. Test inputs that never occur
-in train or valid are the held-out ones."""
+"""Reading the original ``causal-experiment`` project's dataset files (docs/origins.md;
+``{"prompt", "completion"}`` lines in ``train.jsonl``, ``valid.jsonl``, ``test.jsonl``) back
+into examples of the built-in world, so ``causal-experiment --train`` trains on what
+``--generate`` wrote. Test inputs that never occur in train or valid are the held-out ones."""
 
 from __future__ import annotations
 

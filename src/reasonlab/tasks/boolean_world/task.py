@@ -1,6 +1,7 @@
 """The ``boolean_world`` task: a world of boolean structural equations, up the causal ladder.
 
-Formats (the seed's exactly for rung 1; inputs and outputs in declaration order)::
+Formats (the original causal-experiment format exactly for rung 1; inputs and outputs in
+declaration order; docs/origins.md)::
 
     rung 1   prompt "0,1,1,1,0"                       completion "\\n1,0,0,0\\n3 - 1\\n"
     rung 2   prompt "0,1,1,1,0 do(newB=1)"            completion: the outputs with newB's rule
@@ -338,7 +339,7 @@ def planned(config: BooleanWorldConfig, split: str) -> int:
 
 
 def seed_format(example: Example) -> str:
-    """One line of the seed's JSONL: ``{"prompt": ..., "completion": ...}``."""
+    """One line of the original causal-experiment JSONL: ``{"prompt": ..., "completion": ...}``."""
     return json.dumps({"prompt": example.prompt, "completion": example.completion})
 
 
@@ -373,6 +374,6 @@ def compare(example: Example, text: str) -> list[tuple[str, str, str]]:
 TASK = Task(name=NAME, config=BooleanWorldConfig, generate_group=generate_group, groups=groups,
             verify=verify, answer_key=BooleanWorldKey, group_files=group_files, planned=planned,
             readers={"causal-experiment": _read_seed_files}, probe=probe, compare=compare,
-            describe="Boolean structural equations (the seed's causal-experiment world, or "
+            describe="Boolean structural equations (the original causal-experiment world, or "
                      "random ones), with interventions and counterfactuals")
 

@@ -5,7 +5,8 @@ A :class:`World` is inputs, optional exogenous noise bits, ordered outputs ``nam
 lines; it checks its names and rules when built and runs them in dependency order.
 :func:`world_from_dict` and :func:`world_from_yaml` read one from a mapping or a YAML file,
 refusing each malformed field with a :class:`~.rules.RuleError` that names the source and the
-field. :data:`SEED_WORLD` is the seed experiment's world.
+field. :data:`SEED_WORLD` is the world of the original causal-experiment project
+(docs/origins.md).
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """Config of the ``causal_qa`` task (pydantic; loaded from YAML with dotted overrides).
 
-One dataset covers every ``(nodes, states)`` pair ("subset" ``n{N}v{V}``, as the seed's
-``n10v2``): each subset has ``n_models`` causal models per split and ``n_questions_per_model``
-questions on each. As in the seed, one DAG per ``(nodes, split, index)`` is shared by every
-``states`` value (with fresh parameters), and DAGs are unique by Weisfeiler-Lehman hash.
+One dataset covers every ``(nodes, states)`` pair ("subset" ``n{N}v{V}``, as the original
+causal-reasoning study's ``n10v2``, docs/origins.md): each subset has ``n_models`` causal models
+per split and ``n_questions_per_model`` questions on each. As in that study, one DAG per
+``(nodes, split, index)`` is shared by every ``states`` value (with fresh parameters), and DAGs
+are unique by Weisfeiler-Lehman hash.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ class Filters(StrictConfig):
     unique_questions: bool = Field(True, description="no question twice on one model")
     target_not_intervened: bool = Field(True, description="the target is not an intervened node")
     bins: tuple[Literal["easy", "medium", "hard"], ...] | None = Field(
-        None, description="keep only questions in these difficulty bins (the seed's VE-ops bins)")
+        None, description="keep only questions in these difficulty bins (the original study's VE-ops bins)")
     max_tries: int = Field(200, ge=1, description="draws in a row that add no question before a "
                            "model counts as exhausted")
     allow_fewer: bool = Field(True, description="a model with fewer distinct questions than "
@@ -77,7 +78,7 @@ class PromptConfig(StrictConfig):
     variant: Literal["specific", "generic", "hint"] = "specific"
     system: str | None = None
     user: str | None = None
-    shuffle_cpts: bool = Field(True, description="list CPTs in random order (the seed listed "
+    shuffle_cpts: bool = Field(True, description="list CPTs in random order (the original study listed "
                                "them in topological order, which leaks a topological sort)")
     names: Literal["v", "story"] = Field("v", description="v0, v1, ... or story nouns")
 

@@ -1,8 +1,9 @@
-"""Difficulty metadata of a question and the seed's easy/medium/hard bins.
+"""Difficulty metadata of a question and the original causal-reasoning study's easy/medium/hard
+bins (docs/origins.md).
 
 Metrics come from :func:`reasonlab.causal.metrics.query_metrics` plus the arithmetic of the
 exact elimination (``ve_sums``, ``ve_products``; none for Gaussian models, which are solved in
-closed form). Bins follow the seed's ``configs/breakdowns.yaml``:
+closed form). Bins follow the study's breakdown config:
 
 ==============  ======  ========  ======
 metric          easy    medium    hard

@@ -1,12 +1,13 @@
 """Prompts: the model (names, values, DOT graph, CPTs or Gaussian equations) and the question,
-rendered into the templates of a variant with the seed's placeholders.
+rendered into the templates of a variant with the original causal-reasoning study's placeholders
+(docs/origins.md).
 
 Placeholders: ``{var_names} {values} {graph} {cpts} {question} {size} {answer_format}``; the
 last is the answer format's own instruction (:mod:`.formats`).
 Variants ``specific`` (exam-style, asks for a formalisation), ``generic`` (short expert system
 prompt) and ``hint`` (generic plus the algorithm) share everything but the wording, so datasets
 that differ only in the variant hold the same graphs, questions and answers. CPTs are listed in a
-random order by default (the seed's topological listing leaked a topological sort).
+random order by default (the study's topological listing leaked a topological sort).
 """
 
 from __future__ import annotations
