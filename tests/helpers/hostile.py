@@ -36,3 +36,24 @@ def assert_refused(result: subprocess.CompletedProcess | tuple[int, str], *needl
     for needle in needles:
         assert needle.lower() in message.lower(), (needle, message)
     return message
+
+
+# a model and data small enough that a training run takes seconds
+TINY_SFT = """\
+name: tiny
+seed: 0
+data:
+  task: {task: boolean_world, seed: 42, omit: "1,0,1,0,1", sizes: {train: 64, dev: 8, test: 8}}
+model: {arch: gpt2, n_embd: 16, n_layer: 1, n_head: 2, n_positions: 64}
+batch_size: 8
+"""
+
+
+def write_file(tmp_path: Path, name: str, content: str | bytes) -> Path:
+    """``tmp_path / name`` holding ``content`` (text or bytes)."""
+    path = tmp_path / name
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content)
+    return path

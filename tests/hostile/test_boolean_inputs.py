@@ -14,7 +14,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers.hostile import assert_refused, cli
+from helpers.hostile import assert_refused, cli, write_file
 from reasonlab.cli import main as reasonlab
 from reasonlab.cli.causal_experiment import main as causal_experiment
 from reasonlab.tasks.boolean_world import BooleanWorldConfig, generate_group, resolve_world
@@ -40,12 +40,7 @@ def _config(tmp_path: Path, world: str, extra: str = "") -> Path:
 
 
 def _world_file(tmp_path: Path, content: str | bytes, name: str = "world.yaml") -> Path:
-    path = tmp_path / name
-    if isinstance(content, bytes):
-        path.write_bytes(content)
-    else:
-        path.write_text(content)
-    return path
+    return write_file(tmp_path, name, content)
 
 
 def _generate(tmp_path: Path, capsys, config: Path, *overrides: str) -> tuple[int, str]:

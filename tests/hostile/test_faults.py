@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from helpers.hostile import assert_refused, cli
+from helpers.hostile import TINY_SFT, assert_refused, cli
 
 CONFIG = """\
 task: causal_qa
@@ -25,13 +25,7 @@ n_models: {{train: 40, dev: 8, test: 8}}
 n_questions_per_model: {{train: 10, dev: 5, test: 5}}
 rungs: {{1: 1, 2: 2, 3: 1}}
 """
-SFT = """\
-name: tiny
-seed: 0
-data:
-  task: {task: boolean_world, seed: 42, omit: "1,0,1,0,1", sizes: {train: 64, dev: 8, test: 8}}
-model: {arch: gpt2, n_embd: 16, n_layer: 1, n_head: 2, n_positions: 64}
-batch_size: 8
+SFT = TINY_SFT + """\
 max_steps: 6
 eval_every: 3
 save_every: 1

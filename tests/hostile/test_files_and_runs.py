@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from helpers.hostile import assert_refused, cli
+from helpers.hostile import TINY_SFT, assert_refused, cli
 from reasonlab.cli import main
 from reasonlab.config import ConfigError, read_yaml
 from reasonlab.files import atomic_write_text
@@ -36,13 +36,7 @@ seed: 42
 omit: "1,0,1,0,1"
 sizes: {train: 40, dev: 8, test: 8}
 """
-SFT = """\
-name: tiny
-seed: 0
-data:
-  task: {task: boolean_world, seed: 42, omit: "1,0,1,0,1", sizes: {train: 64, dev: 8, test: 8}}
-model: {arch: gpt2, n_embd: 16, n_layer: 1, n_head: 2, n_positions: 64}
-batch_size: 8
+SFT = TINY_SFT + """\
 max_steps: 4
 eval_every: 2
 save_every: 2
