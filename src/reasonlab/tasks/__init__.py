@@ -45,9 +45,15 @@ def dataset_reader(fmt: str):
     return readers[fmt]
 
 
+def format_task(fmt: str) -> str:
+    """The name of the task that reads dataset format ``fmt`` (see :func:`dataset_reader`)."""
+    dataset_reader(fmt)
+    return next(t.name for t in TASKS.values() if fmt in t.readers)
+
+
 def _load_builtin() -> None:
     from . import boolean_world, causal_qa, gsm8k  # noqa: F401  (they register themselves)
 
 
-__all__ = ["SPLITS", "TASKS", "AnswerKey", "Example", "Score", "Sizes", "Task", "dataset_reader", "get_task",
-           "item_seed", "register", "task_config"]
+__all__ = ["SPLITS", "TASKS", "AnswerKey", "Example", "Score", "Sizes", "Task", "dataset_reader",
+           "format_task", "get_task", "item_seed", "register", "task_config"]

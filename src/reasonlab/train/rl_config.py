@@ -24,7 +24,7 @@ from ..objectives import (
     advantage_options,
     loss_options,
 )
-from ..tasks import get_task
+from ..tasks import format_task, get_task
 from ..validation import Seed, StrictConfig
 from .optim import OptimConfig
 
@@ -155,16 +155,16 @@ class RLConfig(StrictConfig):
     @classmethod
     def _reward_offered(cls, v: str | None, info: ValidationInfo) -> str | None:
         """A reward mode the data's task declares. The task is named by ``data.task``, or by the
-        ``config.yaml`` of the dataset folder ``data.path`` (the causal-experiment format is the
-        boolean world). When it cannot be told here (no such file, an unknown task), loading the
-        data reports the problem, and setting the mode on the examples checks it again."""
+        ``config.yaml`` of the dataset folder ``data.path``, or by the task that reads
+        ``data.format``. When it cannot be told here (no such file, an unknown task), loading the
+        data reports the problem, and ``verify`` checks the mode again."""
         data = info.data.get("data")
         if v is None or not isinstance(data, DataConfig):
             return v
         if data.task is not None:
             name = data.task.get("task")
-        elif data.format == "causal-experiment":
-            name = "boolean_world"
+        elif data.format != "reasonlab":
+            name = format_task(data.format)
         else:
             try:
                 name = read_yaml(Path(str(data.path)) / "config.yaml").get("task")
