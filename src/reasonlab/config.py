@@ -25,6 +25,10 @@ class ConfigError(InputError):
     """A config file, field or override that cannot be used as given."""
 
 
+class YAMLSyntaxError(ConfigError):
+    """Text that is not YAML at all (an override's value is then taken as a plain string)."""
+
+
 def read_yaml(path: str | Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
     """The mapping in ``path``, merged over its ``base:`` file if it names one."""
     p = Path(path)
@@ -56,7 +60,7 @@ def parse_yaml(text: str, what: str) -> Any:
         raise ConfigError(f"{what}: the key {show_value(e.key)} is given twice (line {e.line}); "
                           "keep one") from None
     except yaml.YAMLError as e:
-        raise ConfigError(f"{what} is not valid YAML: {' '.join(str(e).split())}") from None
+        raise YAMLSyntaxError(f"{what} is not valid YAML: {' '.join(str(e).split())}") from None
     except RecursionError:
         raise ConfigError(f"{what} nests too deeply to read; flatten it") from None
     except ValueError as e:  # e.g. an integer of 4,300+ digits, which int() refuses
@@ -121,9 +125,7 @@ def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any
             raise ConfigError(f"override {item!r} must look like field.sub=value, e.g. seed=7")
         try:
             value = parse_yaml(raw, f"override {show_value(item)}") if raw.strip() else raw
-        except ConfigError as e:
-            if "not valid YAML" not in str(e):
-                raise
+        except YAMLSyntaxError:
             value = raw
         node = out
         *parents, last = key.split(".")

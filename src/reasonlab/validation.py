@@ -167,6 +167,8 @@ def read_text(path: str | os.PathLike, what: str = "file") -> str:
 
 def json_depth_ok(text: str, limit: int = MAX_JSON_DEPTH) -> bool:
     """Whether brackets in ``text`` nest at most ``limit`` deep (strings are skipped)."""
+    if text.count("[") + text.count("{") <= limit:  # cannot nest deeper: skip the scan
+        return True
     depth, in_str, escape = 0, False, False
     for ch in text:
         if in_str:

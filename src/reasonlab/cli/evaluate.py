@@ -26,12 +26,28 @@ def model_folder(path: Path) -> Path:
     raise ConfigError(f"{path}: neither a run folder with final/ nor a model folder with config.json")
 
 
-def eval_dir(path: Path) -> Path:
-    """Where results go: the run's ``eval/`` (for a run, its final/ or a checkpoint)."""
+def run_root(path: Path) -> Path | None:
+    """The run folder ``path`` is or lies in (a run, its final/, or one of its checkpoints)."""
     for candidate in (path, path.parent, path.parent.parent):
         if (candidate / "metrics.jsonl").is_file() or (candidate / "checkpoints").is_dir():
-            return candidate / "eval"
-    return path / "eval"
+            return candidate
+    return None
+
+
+def eval_dir(path: Path) -> Path:
+    """Where results go: the run's ``eval/`` (for a run, its final/ or a checkpoint)."""
+    return (run_root(path) or path) / "eval"
+
+
+def run_task(path: Path) -> dict | None:
+    """The ``data.task`` section of the config of the run ``path`` belongs to, if it has one."""
+    root = run_root(path)
+    if root is None or not (root / "config.yaml").is_file():
+        return None
+    config = root / "config.yaml"
+    data = parse_yaml(read_text(config, "run config"), f"run config {str(config)!r}")
+    task = ((data if isinstance(data, dict) else {}).get("data") or {}).get("task")
+    return task if isinstance(task, dict) else None
 
 
 def _data(spec: str) -> tuple[list, str]:
@@ -54,13 +70,7 @@ def _data(spec: str) -> tuple[list, str]:
 
 def check_task(run: Path, examples: list) -> None:
     """A run trained on one task, evaluated on another's data, is refused up front."""
-    config = next((c / "config.yaml" for c in (run, run.parent, run.parent.parent)
-                   if (c / "config.yaml").is_file() and (c / "metrics.jsonl").is_file()), None)
-    if config is None:
-        return
-    data = parse_yaml(read_text(config, "run config"), f"run config {str(config)!r}")
-    task = ((data or {}).get("data") or {}).get("task") if isinstance(data, dict) else None
-    trained = task.get("task") if isinstance(task, dict) else None
+    trained = (run_task(run) or {}).get("task")
     given = sorted({e.task for e in examples})
     if trained and given != [trained]:
         raise ConfigError(f"--data: the examples are {', '.join(given)} but the run {str(run)!r} was "
@@ -71,11 +81,10 @@ def check_reward(reward: str | None, examples: list) -> None:
     """``--reward`` must be a mode every task of the examples declares (checked before any work)."""
     from ..tasks import get_task
 
-    for name in sorted({e.task for e in examples}) if reward is not None else ():
-        offered = get_task(name).rewards
-        if reward not in offered:
-            raise ConfigError(f"--reward {reward!r}: task {name} offers {', '.join(offered)}; choose "
-                              "one of them, or leave --reward out for the dataset's own")
+    for name in sorted({e.task for e in examples}):
+        problem = get_task(name).reward_problem(reward)
+        if problem:
+            raise ConfigError(f"--reward {reward!r}: {problem}")
 
 
 def evaluate(
@@ -130,13 +139,8 @@ def compare_run(model_dir: Path, sequence: str) -> tuple[str, str, list[tuple[st
     from ..models import load_pretrained
     from ..tasks import task_config
 
-    data: dict = {"task": "boolean_world"}
-    run_config = model_dir.parent / "config.yaml"
-    if run_config.is_file():
-        stored = parse_yaml(read_text(run_config, "run config"), f"run config {str(run_config)!r}")
-        task = ((stored if isinstance(stored, dict) else {}).get("data") or {}).get("task")
-        data = task if isinstance(task, dict) else data
-    task, config = task_config(data, source="run config data.task")
+    task, config = task_config(run_task(model_dir) or {"task": "boolean_world"},
+                               source="run config data.task")
     if task.probe is None or task.compare is None:
         raise ConfigError(f"`reasonlab test` needs a task with typed inputs; {task.name} has none "
                           "(use `reasonlab eval` instead)")

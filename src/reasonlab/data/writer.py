@@ -180,7 +180,7 @@ def _check_output(out: Path) -> None:
     if (out.is_dir() and not (out / DATASET_MARKER).is_file()
             and any(p for p in out.iterdir() if not p.name.startswith(STAGING_PREFIX))):
         raise InputError(f"output folder {str(out)!r} holds files that are not a reasonlab dataset; "
-                             "choose a new or empty folder")
+                         "choose a new or empty folder")
 
 
 _TEXT_FIELDS = ("id", "task", "split", "prompt", "answer", "completion")

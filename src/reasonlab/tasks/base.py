@@ -177,6 +177,14 @@ class Task:
         """The reward modes ``verify`` takes (the first is the default)."""
         return self.answer_key.MODES
 
+    def reward_problem(self, reward: str | None) -> str | None:
+        """Why ``reward`` is not a mode of this task (None when it is, or is unset), for the
+        caller to prefix with the field or option that gave it."""
+        if reward is None or reward in self.rewards:
+            return None
+        return (f"task {self.name} offers {', '.join(self.rewards)}; choose one of them, or leave it "
+                "unset for the dataset's own")
+
     def read_key(self, stored: Any, meta: dict[str, Any]) -> tuple[AnswerKey, dict[str, Any]]:
         """``(answer key, meta)`` of a stored row: ``stored`` is its ``answer_key`` field, or
         None for a row written before that field existed (its key was in ``meta``). Raises

@@ -171,12 +171,11 @@ class RLConfig(StrictConfig):
             except ConfigError:
                 return v
         try:
-            offered = get_task(str(name)).rewards
+            problem = get_task(str(name)).reward_problem(v)
         except ConfigError:
             return v
-        if v not in offered:
-            raise ValueError(f"task {name} offers {', '.join(offered)}; choose one of them, or leave "
-                             "reward unset for the dataset's own")
+        if problem:
+            raise ValueError(problem)
         return v
 
     @model_validator(mode="after")

@@ -96,12 +96,13 @@ class RunDir:
             return
         old = parse_yaml(read_text(path, "run config"), f"run config {str(path)!r}") or {}
         new = config.model_dump(mode="json")
-        for name in pinned:
-            for where, a, b in _differences(name, old.get(name) if isinstance(old, dict) else None,
-                                            new.get(name)):
-                raise ConfigError(f"--resume: field {where} = {b!r} differs from {a!r} in {path}, "
-                                  f"which the checkpoints were trained with; resume with the run's "
-                                  f"own value, or start a new run (another name)")
+        old = old if isinstance(old, dict) else {}
+        changed = [d for name in pinned for d in _differences(name, old.get(name), new.get(name))]
+        if changed:
+            where, a, b = changed[0]
+            raise ConfigError(f"--resume: field {where} = {b!r} differs from {a!r} in {path}, "
+                              f"which the checkpoints were trained with; resume with the run's "
+                              f"own value, or start a new run (another name)")
 
     def write_config(self, yaml_text: str) -> None:
         atomic_write_text(self.root / "config.yaml", yaml_text)
@@ -136,35 +137,14 @@ class RunDir:
         return sorted(found, key=lambda p: int(_STEP.search(p.name).group(1)))
 
     def save_checkpoint(self, step: int, model, tok, state: dict[str, Any], keep: int) -> Path:
-        final = self.root / "checkpoints" / f"step-{step}"
-        tmp = self.root / "checkpoints" / f".tmp-step-{step}"
-        shutil.rmtree(tmp, ignore_errors=True)
-        try:
-            tmp.mkdir(parents=True)
-            model.save_pretrained(tmp)
-            tok.save_pretrained(tmp)
-            save_state(state, tmp)
-        except BaseException as e:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise _write_error(e, tmp) from None
-        shutil.rmtree(final, ignore_errors=True)
-        tmp.rename(final)
+        folder = self.root / "checkpoints"
+        final = _write_folder(folder / f"step-{step}", folder / f".tmp-step-{step}", model, tok, state)
         for old in self.checkpoints()[:-keep] if keep > 0 else []:
             shutil.rmtree(old, ignore_errors=True)
         return final
 
     def save_final(self, model, tok) -> Path:
-        final, tmp = self.root / "final", self.root / ".tmp-final"
-        shutil.rmtree(tmp, ignore_errors=True)
-        try:
-            model.save_pretrained(tmp)
-            tok.save_pretrained(tmp)
-        except BaseException as e:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise _write_error(e, tmp) from None
-        shutil.rmtree(final, ignore_errors=True)
-        tmp.rename(final)
-        return final
+        return _write_folder(self.root / "final", self.root / ".tmp-final", model, tok)
 
     def close(self) -> None:
         if self._tb is not None:
@@ -172,6 +152,24 @@ class RunDir:
         if self._sink is not None:
             logger.remove(self._sink)
             self._sink = None
+
+
+def _write_folder(final: Path, tmp: Path, model, tok, state: dict[str, Any] | None = None) -> Path:
+    """Model, tokenizer (and trainer state) written into ``tmp``, then renamed to ``final``: a
+    kill or a full disk leaves the old ``final`` or the new one, and no ``tmp`` after a failure."""
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        tmp.mkdir(parents=True)
+        model.save_pretrained(tmp)
+        tok.save_pretrained(tmp)
+        if state is not None:
+            save_state(state, tmp)
+    except BaseException as e:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise _write_error(e, tmp) from None
+    shutil.rmtree(final, ignore_errors=True)
+    tmp.rename(final)
+    return final
 
 
 def _write_error(e: BaseException, where: Path) -> BaseException:

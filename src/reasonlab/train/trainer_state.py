@@ -38,7 +38,7 @@ def save_state(state: dict[str, Any], folder: Path) -> None:
     tensors: dict[str, torch.Tensor] = {}
     tree = _encode(state, tensors)
     save_file({k: v.detach().cpu().contiguous() for k, v in tensors.items()}, str(folder / TENSORS_NAME))
-    atomic_write_text(folder / JSON_NAME, _dumps({"format": FORMAT, "state": tree}))
+    atomic_write_text(folder / JSON_NAME, json.dumps({"format": FORMAT, "state": tree}, allow_nan=False))
 
 
 def load_state(folder: Path) -> dict[str, Any]:
@@ -111,7 +111,3 @@ def _key(k: Any, where: str) -> Any:
     if not isinstance(k, (str, int, float, bool, tuple)) and k is not None:
         raise StateError(f"checkpoint {where!r}: trainer state has an unhashable dict key")
     return k
-
-
-def _dumps(doc: Any) -> str:
-    return json.dumps(doc, allow_nan=False)
