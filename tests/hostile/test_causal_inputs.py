@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from helpers.hostile import assert_refused, cli
+from helpers.hostile import assert_refused, cli, write_file
 from reasonlab.causal import (
     DagConfig,
     DiscreteModelConfig,
@@ -81,13 +81,7 @@ def gaussian(tmp_path) -> Path:
     return path
 
 
-def _write(tmp_path: Path, name: str, content: str | bytes) -> Path:
-    path = tmp_path / name
-    if isinstance(content, bytes):
-        path.write_bytes(content)
-    else:
-        path.write_text(content)
-    return path
+_write = write_file
 
 
 # --------------------------------------------------------------------- 1. duplicate BIF blocks

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from helpers.hostile import TINY_SFT, assert_refused, cli
+from helpers.hostile import TINY_SFT, assert_refused, cli, write_file
 from reasonlab.cli import main
 from reasonlab.config import ConfigError, read_yaml
 from reasonlab.files import atomic_write_text
@@ -43,10 +43,7 @@ save_every: 2
 """
 
 
-def _write(tmp_path: Path, name: str, text: str) -> Path:
-    path = tmp_path / name
-    path.write_text(text)
-    return path
+_write = write_file
 
 
 def _in_process(capsys, *args: str) -> tuple[int, str]:
