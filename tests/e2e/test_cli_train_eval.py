@@ -42,7 +42,7 @@ def test_eval_writes_results_and_summary(run, tmp_path, capsys):
                  "--temperature", "1.0", "--name", "t"]) == 0
     assert "pass@4" in capsys.readouterr().out
     summary = json.loads((run / "eval" / "t.summary.json").read_text())
-    assert set(summary) == {"n", "exact_match", "reward", "pass@k", "slices"}
+    assert set(summary) == {"n", "prompts", "exact_match", "reward", "pass@k", "slices"}
     assert summary["n"] == 20 and "held_out" in summary["slices"]
     assert set(summary["pass@k"]) == {"pass@1", "pass@2", "pass@4"}
     rows = [json.loads(x) for x in (run / "eval" / "t.jsonl").read_text().splitlines()]

@@ -50,7 +50,7 @@ def run_task(path: Path) -> dict | None:
     return task if isinstance(task, dict) else None
 
 
-def _data(spec: str) -> tuple[list, str]:
+def read_data(spec: str) -> tuple[list, str]:
     from ..data.writer import read_split
 
     p = Path(spec)
@@ -87,6 +87,31 @@ def check_reward(reward: str | None, examples: list) -> None:
             raise ConfigError(f"--reward {reward!r}: {problem}")
 
 
+def write_results(run: Path, examples: list, name: str, samples: int = 1, temperature: float = 0.0,
+                  top_p: float = 1.0, max_new_tokens: int | None = None, batch_size: int = 64,
+                  reward: str | None = None) -> dict:
+    """Evaluate the model of ``run`` on ``examples``: ``eval/<name>.jsonl`` (one row per example)
+    and ``eval/<name>.summary.json`` in the run's folder; returns the summary."""
+    from ..eval.generation import generate, score
+    from ..eval.report import row, summarise
+    from ..models import load_pretrained
+
+    check_task(run, examples)
+    check_reward(reward, examples)
+    model, tok = load_pretrained(model_folder(run))
+    longest = max(len(tok(e.completion, add_special_tokens=False)["input_ids"]) for e in examples)
+    sampled = temperature > 0 or samples > 1
+    texts = generate(model, tok, examples, max_new_tokens or longest + 8, batch_size=batch_size,
+                     do_sample=sampled, temperature=temperature or 1.0, top_p=top_p, n=samples)
+    per_example = [score([e] * len(t), t, reward) for e, t in zip(examples, texts, strict=True)]
+    summary = summarise(per_example)
+    out = eval_dir(run)
+    atomic_write_text(out / f"{name}.jsonl", "".join(
+        json.dumps(row(e, g), ensure_ascii=False) + "\n" for e, g in zip(examples, per_example, strict=True)))
+    atomic_write_text(out / f"{name}.summary.json", json.dumps(summary, indent=1) + "\n")
+    return summary
+
+
 def evaluate(
     run: Annotated[Path, typer.Argument(help="run folder (uses final/) or a checkpoint folder")],
     data: Annotated[str, typer.Option(help="DIR/split of a generated dataset, e.g. data/n5i/dev")],
@@ -102,30 +127,18 @@ def evaluate(
 ) -> None:
     """Generate on a dataset split, score with the task verifier, write eval/<name>.jsonl and
     eval/<name>.summary.json, print the summary by slice."""
-    from ..eval.generation import generate, score
-    from ..eval.report import row, summarise
-    from ..models import load_pretrained
-
-    examples, default_name = _data(data)
+    examples, default_name = read_data(data)
     examples = examples[:limit] if limit else examples
-    check_task(run, examples)
-    check_reward(reward, examples)
-    model, tok = load_pretrained(model_folder(run))
-    longest = max(len(tok(e.completion, add_special_tokens=False)["input_ids"]) for e in examples)
-    sampled = temperature > 0 or samples > 1
-    texts = generate(model, tok, examples, max_new_tokens or longest + 8, batch_size=batch_size,
-                     do_sample=sampled, temperature=temperature or 1.0, top_p=top_p, n=samples)
-    per_example = [score([e] * len(t), t, reward) for e, t in zip(examples, texts, strict=True)]
-    summary = summarise(per_example)
-    out, name = eval_dir(run), name or default_name
-    atomic_write_text(out / f"{name}.jsonl", "".join(
-        json.dumps(row(e, g), ensure_ascii=False) + "\n" for e, g in zip(examples, per_example, strict=True)))
-    atomic_write_text(out / f"{name}.summary.json", json.dumps(summary, indent=1) + "\n")
-    table = Table(title=f"{name}: {summary['n']} examples", show_edge=False)
-    for col in ("slice", "n", "exact_match", "reward"):
+    name = name or default_name
+    summary = write_results(run, examples, name, samples=samples, temperature=temperature, top_p=top_p,
+                            max_new_tokens=max_new_tokens, batch_size=batch_size, reward=reward)
+    out = eval_dir(run)
+    table = Table(title=f"{name}: {summary['n']} examples, {summary['prompts']} distinct prompts",
+                  show_edge=False)
+    for col in ("slice", "n", "prompts", "exact_match", "reward"):
         table.add_column(col)
     for label, s in [("all", summary), *summary["slices"].items()]:
-        table.add_row(label, str(s["n"]), f"{s['exact_match']:.3f}", f"{s['reward']:.3f}")
+        table.add_row(label, str(s["n"]), str(s["prompts"]), f"{s['exact_match']:.3f}", f"{s['reward']:.3f}")
     console.print(table)
     for k, v in summary["pass@k"].items():
         typer.echo(f"{k} = {v:.3f}")

@@ -2,11 +2,18 @@
 
 ``pass@k`` is the unbiased estimator of Chen et al. (2021): with ``c`` correct among ``n``
 samples, ``1 - C(n-c, k) / C(n, k)``. Slices group examples by what their ``meta`` says:
-``rung=<r>``, ``subset=<n5v2>``, ``bin=<easy>``, ``held_out`` (wherever the data marks held-out
-examples); the summary has the shape promised to users::
+``rung=<r>``, ``subset=<n5v2>``, ``bin=<easy>``, the bin of every difficulty metric
+(``ve_ops=hard``, ``longest_path=easy``, ...), ``held_out`` (wherever the data marks held-out
+examples). ``prompts`` counts distinct prompts beside ``n`` examples: a boolean world's test split
+repeats its few inputs, and 81 rows of one held-out input are one piece of evidence, not 81.
+The summary has the shape promised to users::
 
-    {"n": ..., "exact_match": ..., "reward": ..., "pass@k": {...},
-     "slices": {"<slice>": {"n": ..., "exact_match": ..., "reward": ...}}}
+    {"n": ..., "prompts": ..., "exact_match": ..., "reward": ..., "pass@k": {...},
+     "slices": {"<slice>": {"n": ..., "prompts": ..., "exact_match": ..., "reward": ...}}}
+
+Each row of ``eval/<name>.jsonl`` keeps the example's ``meta`` and every sample's score
+``details`` (e.g. ``tvd``), so the study layer (``reasonlab compare``) re-slices and re-scores at
+other tolerances from the results file alone.
 """
 
 from __future__ import annotations
@@ -27,6 +34,9 @@ def pass_at_k(n: int, c: int, k: int) -> float:
 
 def slice_keys(meta: dict[str, Any]) -> list[str]:
     keys = [f"{k}={meta[k]}" for k in ("rung", "subset", "bin") if meta.get(k) is not None]
+    bins = meta.get("bins")
+    if isinstance(bins, dict):
+        keys += [f"{metric}={value}" for metric, value in sorted(bins.items())]
     if "held_out" in meta:
         keys.append("held_out" if meta["held_out"] else "not_held_out")
     return keys
@@ -34,7 +44,7 @@ def slice_keys(meta: dict[str, Any]) -> list[str]:
 
 def _stats(rows: Sequence[list[Generated]]) -> dict[str, float]:
     n = len(rows)
-    return {"n": n,
+    return {"n": n, "prompts": len({r[0].example.prompt for r in rows}),
             "exact_match": sum(r[0].score.correct for r in rows) / n if n else 0.0,
             "reward": sum(g.score.reward for r in rows for g in r) / sum(len(r) for r in rows) if n else 0.0}
 
@@ -60,4 +70,6 @@ def row(example: Example, samples: list[Generated]) -> dict[str, Any]:
     return {"id": example.id, "prompt": example.prompt, "answer": example.answer,
             "samples": [g.text for g in samples], "rewards": [g.score.reward for g in samples],
             "correct": [g.score.correct for g in samples],
-            "reasons": [g.score.reason for g in samples], "slices": slice_keys(example.meta)}
+            "reasons": [g.score.reason for g in samples],
+            "details": [g.score.details for g in samples], "slices": slice_keys(example.meta),
+            "meta": example.meta}

@@ -139,6 +139,7 @@ class _RL:
                 metrics |= update(learner, batch, cfg, self.step)
                 self.step += 1
                 metrics["time/step"] = time.perf_counter() - t0
+                metrics["time/seconds"] = time.perf_counter() - started
                 if self.step % cfg.eval_every == 0 or self.step == self.steps:
                     self._eval(metrics, started, hooks)
                 else:

@@ -138,8 +138,8 @@ class _SFT:
                 if evaluate:
                     metrics |= evaluate_sets(self.model, self.tok, self.sets, cfg.eval_max_new_tokens,
                                              cfg.eval_batch_size, self.device)
-                    metrics["time/seconds"] = time.perf_counter() - started
-                    hooks.eval(self._info(metrics))
+                    hooks.eval(self._info(metrics | {"time/seconds": time.perf_counter() - started}))
+                metrics["time/seconds"] = time.perf_counter() - started
                 hooks.step(self._info(metrics))
                 bar.update(job, completed=self.step, info=f"loss {metrics['train/loss']:.4f}")
                 if self.step % cfg.save_every == 0 or self.step == self.total or hooks.control.stop:

@@ -19,17 +19,21 @@ def test_pass_at_k_hand_values():
 
 
 def test_summary_slices():
-    def gen(meta, correct):
-        e = Example(id="x", task="t", split="test", prompt="p", answer="a", completion="a", meta=meta)
+    def gen(meta, correct, prompt="p"):
+        e = Example(id="x", task="t", split="test", prompt=prompt, answer="a", completion="a", meta=meta)
         return [Generated(e, "a", Score(float(c), c)) for c in correct]
 
     rows = [gen({"rung": 1, "held_out": True}, [True, False]),
             gen({"rung": 2, "held_out": False, "bin": "easy"}, [False, False]),
-            gen({"rung": 2, "held_out": False, "bin": "easy"}, [True, True])]
+            gen({"rung": 2, "held_out": False, "bin": "easy",
+                 "bins": {"ve_ops": "easy", "treewidth": "hard"}}, [True, True], prompt="q")]
     s = summarise(rows)
     assert s["n"] == 3 and s["exact_match"] == pytest.approx(2 / 3) and s["reward"] == pytest.approx(0.5)
     assert s["pass@k"] == {"pass@1": pytest.approx((0.5 + 0 + 1) / 3), "pass@2": pytest.approx(2 / 3)}
-    assert s["slices"]["held_out"] == {"n": 1, "exact_match": 1.0, "reward": 0.5}
+    assert s["prompts"] == 2 and s["slices"]["rung=2"]["prompts"] == 2
+    assert s["slices"]["held_out"] == {"n": 1, "prompts": 1, "exact_match": 1.0, "reward": 0.5}
+    assert s["slices"]["treewidth=hard"] == {"n": 1, "prompts": 1, "exact_match": 1.0, "reward": 1.0}
+    assert s["slices"]["ve_ops=easy"]["n"] == 1
     assert s["slices"]["rung=2"]["n"] == 2 and s["slices"]["bin=easy"]["exact_match"] == 0.5
 
 

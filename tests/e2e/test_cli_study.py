@@ -1,0 +1,82 @@
+"""The study commands end to end on real runs: two SFT seeds of one config and a third config,
+``reasonlab compare`` evaluating them on a test split (seeds grouped into one system),
+``reasonlab plot`` overlaying their curves, and their refusals of bad input."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from reasonlab.cli import main
+
+CONFIGS = Path(__file__).parents[2] / "configs"
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("lab")
+    for name, seed, layers in (("sft-s0", 0, 1), ("sft-s1", 1, 1), ("deep", 0, 2)):
+        argv = ["train", "sft", str(CONFIGS / "boolean_sft.yaml"), f"run_dir={root}/runs", f"name={name}",
+                f"seed={seed}", "max_steps=20", "eval_every=10", f"model.n_layer={layers}",
+                "data.task.sizes.train=400", "--no-progress"]
+        assert main(argv) == 0
+    assert main(["generate", str(CONFIGS / "boolean_world.yaml"), "-o", str(root / "bw"), "sizes.train=10",
+                 "sizes.dev=10", "sizes.test=40"]) == 0
+    return root
+
+
+def test_compare_evaluates_groups_seeds_and_writes_every_output(lab, capsys):
+    runs = lab / "runs"
+    out = lab / "cmp"
+    argv = ["compare", str(runs / "sft-s0"), str(runs / "sft-s1"), str(runs / "deep"), "--data",
+            str(lab / "bw" / "test"), "--out", str(out), "--format", "markdown", "--resamples", "999",
+            "--sample-per-bin", "2", "--bin-metric", "held_out", "--only", "all"]
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    assert "| sft |" in text and "| deep |" in text  # the two seeds are one system
+    assert (runs / "sft-s0" / "eval" / "bw-test.jsonl").is_file()  # evaluated first
+    cells = json.loads((out / "comparison.json").read_text())["cells"]
+    sft = next(c for c in cells if c["system"] == "sft" and c["slice"] == "all")
+    assert sft["seeds"] == 2 and sft["n"] == 40 and sft["prompts"] < 40 and sft["tolerance"] is None
+    rows = list(csv.DictReader((out / "samples.csv").open()))
+    assert rows and set(rows[0]) >= {"prompt", "output", "modeling_error_human"}
+    assert not list(out.glob("thresholds*"))  # boolean worlds report no TVD: exact only
+    assert main(argv) == 0  # a second time reuses the results already there
+    assert "evaluating" not in capsys.readouterr().out
+
+
+def test_plot_overlays_runs_with_a_seed_band(lab, capsys):
+    runs = lab / "runs"
+    out = lab / "plots"
+    assert main(["plot", str(runs / "sft-s0"), str(runs / "sft-s1"), f"wide={runs / 'deep'}",
+                 "--metric", "train/loss", "--metric", "eval/dev/exact", "--x", "samples", "--smooth", "0.5",
+                 "--out", str(out)]) == 0
+    rows = list(csv.DictReader((out / "curves.csv").open()))
+    loss = [r for r in rows if r["metric"] == "train/loss"]
+    assert {r["run"] for r in loss} == {"sft-s0", "wide"} and {r["seeds"] for r in loss} == {"2", "1"}
+    steps = [int(r["step"]) for r in rows if r["metric"] == "eval/dev/exact" and r["run"] == "wide"]
+    assert steps == [10, 20]
+    assert float(loss[0]["samples"]) == 16.0  # step 1 x batch 16
+    assert (out / "train_loss.svg").read_text().startswith("<?xml")
+    assert (out / "eval_dev_exact.png").is_file()
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["plot", "{runs}/sft-s0", "--metric", "no/such"], "--metric 'no/such': no run logged it"),
+    (["plot", "{root}/bw"], "has no metrics.jsonl"),
+    (["plot", "{runs}/sft-s0", "--x", "epochs"], "--x 'epochs'"),
+    (["compare", "{root}/bw"], "is a folder; give --data DIR/split"),
+    (["compare", "{runs}/sft-s0", "--data", "{root}/bw/nope"], "no "),
+    (["compare", "--system", "broken"], "--system 'broken': write name=PATH"),
+    (["compare", "{root}/bw/test.jsonl"], "not a result row"),
+    (["compare", "--tolerance", "2", "x.jsonl"], "--tolerance '2'"),
+])
+def test_bad_input_is_one_line_and_writes_nothing(lab, capsys, tmp_path, argv, message):
+    argv = [a.format(runs=lab / "runs", root=lab) for a in argv]
+    assert main([*argv, "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "o").exists()
