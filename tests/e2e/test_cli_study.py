@@ -80,3 +80,47 @@ def test_bad_input_is_one_line_and_writes_nothing(lab, capsys, tmp_path, argv, m
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "o").exists()
+
+
+def test_report_is_one_offline_page(lab, tmp_path, capsys):
+    runs = lab / "runs"
+    assert main(["compare", str(runs / "sft-s0"), str(runs / "deep"), "--data", str(lab / "bw" / "test"),
+                 "--out", str(tmp_path / "c"), "--resamples", "99"]) == 0
+    out = tmp_path / "report.html"
+    assert main(["report", str(runs / "sft-s0"), str(runs / "sft-s1"), str(runs / "deep"), "-o", str(out),
+                 "--figures", str(tmp_path / "c"), "--resamples", "99"]) == 0
+    page = out.read_text()
+    assert page.count("<svg") >= 3 and "Comparison on bw-test.jsonl" in page
+    assert "http://" not in page.replace("http://www.w3.org", "") and "https://" not in page
+    assert main(["report", str(lab / "bw"), "-o", str(tmp_path / "x.html")]) == 2
+    assert "give a run folder" in capsys.readouterr().err and not (tmp_path / "x.html").exists()
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (make test installs it)")
+def test_report_renders_in_headless_chromium(lab, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    runs = lab / "runs"
+    out = tmp_path / "report.html"
+    assert main(["report", str(runs / "sft-s0"), str(runs / "deep"), "-o", str(out), "--resamples", "99"]) == 0
+    flags = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             "--disable-quic"]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=flags)
+        page = browser.new_page()
+        errors, requests = [], []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(out.as_uri())
+        boxes = page.eval_on_selector_all("figure svg", "els => els.map(e => e.getBoundingClientRect().width)")
+        tables = page.eval_on_selector_all("table", "els => els.length")
+        browser.close()
+    assert len(boxes) >= 3 and all(w > 100 for w in boxes)  # every figure drawn
+    assert tables >= 2 and errors == []
+    assert requests == [out.as_uri()]  # nothing fetched beyond the page itself

@@ -29,7 +29,7 @@ from .results import RUN_KEYS_IGNORED, read_config
 
 DEFAULT_METRICS: tuple[tuple[str, ...], ...] = (
     ("test/score",), ("train/score",), ("actor/entropy",),
-    ("test/avg_response_length", "response_length/mean"), ("actor/loss",))
+    ("test/avg_response_length", "response_length/mean"), ("actor/loss", "train/loss"))
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ inputs give the same bytes."""
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import matplotlib
@@ -42,6 +43,12 @@ def svg_text(fig: Figure) -> str:
     buf = io.StringIO()
     with plt.rc_context({"svg.hashsalt": "reasonlab", "svg.fonttype": "path"}):
         fig.savefig(buf, format="svg", metadata={"Date": None})
-    text = buf.getvalue()
-    return text[text.index("<svg"):]
+    return inline_svg(buf.getvalue())
+
+
+def inline_svg(text: str) -> str:
+    """An SVG file's markup for embedding in HTML: from ``<svg`` on, without the RDF metadata
+    block (namespace URIs only, but no page needs them)."""
+    text = text[text.index("<svg"):] if "<svg" in text else ""
+    return re.sub(r"<metadata>.*?</metadata>\s*", "", text, count=1, flags=re.S)
 
