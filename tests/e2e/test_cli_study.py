@@ -19,21 +19,60 @@ CONFIGS = Path(__file__).parents[2] / "configs"
 def lab(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("lab")
     for name, seed, layers in (("sft-s0", 0, 1), ("sft-s1", 1, 1), ("deep", 0, 2)):
-        argv = ["train", "sft", str(CONFIGS / "boolean_sft.yaml"), f"run_dir={root}/runs", f"name={name}",
-                f"seed={seed}", "max_steps=20", "eval_every=10", f"model.n_layer={layers}",
-                "data.task.sizes.train=400", "--no-progress"]
+        argv = [
+            "train",
+            "sft",
+            str(CONFIGS / "boolean_sft.yaml"),
+            f"run_dir={root}/runs",
+            f"name={name}",
+            f"seed={seed}",
+            "max_steps=20",
+            "eval_every=10",
+            f"model.n_layer={layers}",
+            "data.task.sizes.train=400",
+            "--no-progress",
+        ]
         assert main(argv) == 0
-    assert main(["generate", str(CONFIGS / "boolean_world.yaml"), "-o", str(root / "bw"), "sizes.train=10",
-                 "sizes.dev=10", "sizes.test=40"]) == 0
+    assert (
+        main(
+            [
+                "generate",
+                str(CONFIGS / "boolean_world.yaml"),
+                "-o",
+                str(root / "bw"),
+                "sizes.train=10",
+                "sizes.dev=10",
+                "sizes.test=40",
+            ]
+        )
+        == 0
+    )
     return root
 
 
 def test_compare_evaluates_groups_seeds_and_writes_every_output(lab, capsys):
     runs = lab / "runs"
     out = lab / "cmp"
-    argv = ["compare", str(runs / "sft-s0"), str(runs / "sft-s1"), str(runs / "deep"), "--data",
-            str(lab / "bw" / "test"), "--out", str(out), "--format", "markdown", "--resamples", "999",
-            "--sample-per-bin", "2", "--bin-metric", "held_out", "--only", "all"]
+    argv = [
+        "compare",
+        str(runs / "sft-s0"),
+        str(runs / "sft-s1"),
+        str(runs / "deep"),
+        "--data",
+        str(lab / "bw" / "test"),
+        "--out",
+        str(out),
+        "--format",
+        "markdown",
+        "--resamples",
+        "999",
+        "--sample-per-bin",
+        "2",
+        "--bin-metric",
+        "held_out",
+        "--only",
+        "all",
+    ]
     assert main(argv) == 0
     text = capsys.readouterr().out
     assert "| sft |" in text and "| deep |" in text  # the two seeds are one system
@@ -51,9 +90,27 @@ def test_compare_evaluates_groups_seeds_and_writes_every_output(lab, capsys):
 def test_plot_overlays_runs_with_a_seed_band(lab, capsys):
     runs = lab / "runs"
     out = lab / "plots"
-    assert main(["plot", str(runs / "sft-s0"), str(runs / "sft-s1"), f"wide={runs / 'deep'}",
-                 "--metric", "train/loss", "--metric", "eval/dev/exact", "--x", "samples", "--smooth", "0.5",
-                 "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "plot",
+                str(runs / "sft-s0"),
+                str(runs / "sft-s1"),
+                f"wide={runs / 'deep'}",
+                "--metric",
+                "train/loss",
+                "--metric",
+                "eval/dev/exact",
+                "--x",
+                "samples",
+                "--smooth",
+                "0.5",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     rows = list(csv.DictReader((out / "curves.csv").open()))
     loss = [r for r in rows if r["metric"] == "train/loss"]
     assert {r["run"] for r in loss} == {"sft-s0", "wide"} and {r["seeds"] for r in loss} == {"2", "1"}
@@ -64,16 +121,19 @@ def test_plot_overlays_runs_with_a_seed_band(lab, capsys):
     assert (out / "eval_dev_exact.png").is_file()
 
 
-@pytest.mark.parametrize(("argv", "message"), [
-    (["plot", "{runs}/sft-s0", "--metric", "no/such"], "--metric 'no/such': no run logged it"),
-    (["plot", "{root}/bw"], "has no metrics.jsonl"),
-    (["plot", "{runs}/sft-s0", "--x", "epochs"], "--x 'epochs'"),
-    (["compare", "{root}/bw"], "is a folder; give --data DIR/split"),
-    (["compare", "{runs}/sft-s0", "--data", "{root}/bw/nope"], "no "),
-    (["compare", "--system", "broken"], "--system 'broken': write name=PATH"),
-    (["compare", "{root}/bw/test.jsonl"], "not a result row"),
-    (["compare", "--tolerance", "2", "x.jsonl"], "--tolerance '2'"),
-])
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["plot", "{runs}/sft-s0", "--metric", "no/such"], "--metric 'no/such': no run logged it"),
+        (["plot", "{root}/bw"], "has no metrics.jsonl"),
+        (["plot", "{runs}/sft-s0", "--x", "epochs"], "--x 'epochs'"),
+        (["compare", "{root}/bw"], "is a folder; give --data DIR/split"),
+        (["compare", "{runs}/sft-s0", "--data", "{root}/bw/nope"], "no "),
+        (["compare", "--system", "broken"], "--system 'broken': write name=PATH"),
+        (["compare", "{root}/bw/test.jsonl"], "not a result row"),
+        (["compare", "--tolerance", "2", "x.jsonl"], "--tolerance '2'"),
+    ],
+)
 def test_bad_input_is_one_line_and_writes_nothing(lab, capsys, tmp_path, argv, message):
     argv = [a.format(runs=lab / "runs", root=lab) for a in argv]
     assert main([*argv, "--out", str(tmp_path / "o")]) == 2
@@ -84,11 +144,40 @@ def test_bad_input_is_one_line_and_writes_nothing(lab, capsys, tmp_path, argv, m
 
 def test_report_is_one_offline_page(lab, tmp_path, capsys):
     runs = lab / "runs"
-    assert main(["compare", str(runs / "sft-s0"), str(runs / "deep"), "--data", str(lab / "bw" / "test"),
-                 "--out", str(tmp_path / "c"), "--resamples", "99"]) == 0
+    assert (
+        main(
+            [
+                "compare",
+                str(runs / "sft-s0"),
+                str(runs / "deep"),
+                "--data",
+                str(lab / "bw" / "test"),
+                "--out",
+                str(tmp_path / "c"),
+                "--resamples",
+                "99",
+            ]
+        )
+        == 0
+    )
     out = tmp_path / "report.html"
-    assert main(["report", str(runs / "sft-s0"), str(runs / "sft-s1"), str(runs / "deep"), "-o", str(out),
-                 "--figures", str(tmp_path / "c"), "--resamples", "99"]) == 0
+    assert (
+        main(
+            [
+                "report",
+                str(runs / "sft-s0"),
+                str(runs / "sft-s1"),
+                str(runs / "deep"),
+                "-o",
+                str(out),
+                "--figures",
+                str(tmp_path / "c"),
+                "--resamples",
+                "99",
+            ]
+        )
+        == 0
+    )
     page = out.read_text()
     assert page.count("<svg") >= 3 and "Comparison on bw-test.jsonl" in page
     assert "http://" not in page.replace("http://www.w3.org", "") and "https://" not in page
@@ -106,10 +195,19 @@ def test_report_renders_in_headless_chromium(lab, tmp_path):
 
     runs = lab / "runs"
     out = tmp_path / "report.html"
-    assert main(["report", str(runs / "sft-s0"), str(runs / "deep"), "-o", str(out), "--resamples", "99"]) == 0
-    flags = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             "--disable-quic"]
+    assert (
+        main(["report", str(runs / "sft-s0"), str(runs / "deep"), "-o", str(out), "--resamples", "99"]) == 0
+    )
+    flags = [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-quic",
+    ]
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=flags)
         page = browser.new_page()
@@ -118,7 +216,9 @@ def test_report_renders_in_headless_chromium(lab, tmp_path):
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.on("request", lambda r: requests.append(r.url))
         page.goto(out.as_uri())
-        boxes = page.eval_on_selector_all("figure svg", "els => els.map(e => e.getBoundingClientRect().width)")
+        boxes = page.eval_on_selector_all(
+            "figure svg", "els => els.map(e => e.getBoundingClientRect().width)"
+        )
         tables = page.eval_on_selector_all("table", "els => els.length")
         browser.close()
     assert len(boxes) >= 3 and all(w > 100 for w in boxes)  # every figure drawn
