@@ -84,7 +84,7 @@ def test_compare_evaluates_groups_seeds_and_writes_every_output(lab, capsys):
     assert rows and set(rows[0]) >= {"prompt", "output", "modeling_error_human"}
     assert not list(out.glob("thresholds*"))  # boolean worlds report no TVD: exact only
     assert main(argv) == 0  # a second time reuses the results already there
-    assert "evaluating" not in capsys.readouterr().out
+    assert "evaluating" not in capsys.readouterr().err
 
 
 def test_plot_overlays_runs_with_a_seed_band(lab, capsys):

@@ -7,10 +7,15 @@ longest path, ancestor size, treewidth). Tolerances are TVD thresholds (accuracy
 study's metric: default 0.01, 0.02, 0.03) for tasks whose verifier reports a TVD, else the
 task's own exact verdict.
 
-Each cell: mean x 100, a 95% CI (a seeded bootstrap over examples for one seed; a t interval over
-seed means for several) and n. Each system is tested against the column's best by the paired
-sign-flip permutation test (9,999 resamples, two-sided, seeded; paired per example, on the
-per-example mean over seeds), Holm-corrected across the systems of the column by default
+The unit of the statistics is the distinct prompt by default: rows that repeat a prompt (a
+boolean world's test split holds 2,000 rows of 32 inputs; greedy decoding answers copies alike)
+are one observation, their mean, so 16 copies of one held-out input weigh as one piece of
+evidence, not 16 (``unit="example"`` counts rows, as the original pipeline did; with distinct
+prompts, as in causal QA, the two agree). Each cell: mean x 100 over units, a 95% CI (a
+seeded bootstrap over units for one seed; a t interval over seed means for several, clipped to
+[0, 1]), n rows and the number of distinct prompts. Each system is tested against the column's
+best by the paired sign-flip permutation test (9,999 resamples, two-sided, seeded; paired per unit, on the
+unit's mean over seeds), Holm-corrected across the systems of the column by default
 (``correction="none"`` reproduces the original pipeline, which had none). The best system and
 every system not significantly worse are marked bold.
 """
@@ -27,6 +32,7 @@ from .results import System, common_ids
 from .stats import CORRECTIONS, bootstrap_ci, paired_pvalues, seed_ci
 
 TOLERANCES = (0.01, 0.02, 0.03)
+UNITS = ("prompt", "example")
 DIFFICULTY = ("ve_ops", "longest_path", "ancestor_size", "treewidth")
 _BIN_ORDER = {"easy": 0, "medium": 1, "hard": 2}
 _GROUP_ORDER = ("overall", "rung", "subset", "held_out", *DIFFICULTY)
@@ -105,8 +111,11 @@ def tolerances_for(systems: Sequence[System], tolerances: Sequence[float]) -> tu
 
 def compare(systems: Sequence[System], tolerances: Sequence[float] = TOLERANCES,
             groups: Sequence[str] | None = None, correction: str = "holm", alpha: float = 0.05,
-            n_resamples: int = 9999, n_bootstrap: int = 2000, seed: int = 0) -> Comparison:
+            n_resamples: int = 9999, n_bootstrap: int = 2000, seed: int = 0,
+            unit: str = "prompt") -> Comparison:
     """The full comparison table of ``systems`` (see the module docstring)."""
+    if unit not in UNITS:
+        raise ConfigError(f"--unit {unit!r}: choose prompt (repeated prompts count once) or example")
     if correction not in CORRECTIONS:
         raise ConfigError(f"correction {correction!r} is not known; choose one of {', '.join(CORRECTIONS)}")
     names = [s.name for s in systems]
@@ -130,20 +139,38 @@ def compare(systems: Sequence[System], tolerances: Sequence[float] = TOLERANCES,
         for key, positions in members.items():
             block = [Column(group, key, t) for t in tols]
             columns += block
-            n_prompts = len({by_id[ids[p]] for p in positions})
-            cells += _slice_cells(systems, block, values, np.asarray(positions), n_prompts,
+            prompt_units = unit_index([by_id[ids[p]] for p in positions])
+            cells += _slice_cells(systems, block, values, np.asarray(positions),
+                                  prompt_units if unit == "prompt" else None, int(prompt_units.max()) + 1,
                                   correction, alpha, n_resamples, n_bootstrap, seed)
     return Comparison(tuple(names), tuple(columns), tuple(cells), correction, alpha, n_resamples, seed)
 
 
-def _slice_cells(systems, block, values, positions, n_prompts, correction, alpha, n_resamples,
+def unit_index(prompts: Sequence[str]) -> np.ndarray:
+    """The distinct-prompt number of each row (first-seen order)."""
+    first: dict[str, int] = {}
+    return np.array([first.setdefault(p, len(first)) for p in prompts], dtype=np.int64)
+
+
+def collapse(rows: np.ndarray, units: np.ndarray | None) -> np.ndarray:
+    """``rows: (n, k)`` averaged within each unit -> ``(u, k)`` (None: rows unchanged)."""
+    if units is None:
+        return rows
+    u = int(units.max()) + 1
+    sums = np.zeros((u, rows.shape[1]))
+    np.add.at(sums, units, rows)
+    return sums / np.bincount(units, minlength=u)[:, None]
+
+
+def _slice_cells(systems, block, values, positions, units, n_prompts, correction, alpha, n_resamples,
                  n_bootstrap, seed) -> list[Cell]:
-    """The cells of one slice: every system at every tolerance of ``block``."""
+    """The cells of one slice: every system at every tolerance of ``block``; the statistics run
+    over ``units`` (distinct prompts, each the mean of its rows) or over rows when None."""
     k = len(systems)
-    per_seed = {(s.name, c.tolerance): values[(s.name, c.tolerance)][positions]
+    per_seed = {(s.name, c.tolerance): collapse(values[(s.name, c.tolerance)][positions], units)
                 for s in systems for c in block}
     mean_ex = np.stack([per_seed[(s.name, c.tolerance)].mean(axis=1) for c in block for s in systems],
-                       axis=1)  # (n, len(block) * k): per-example mean over seeds
+                       axis=1)  # (units, len(block) * k): per-unit mean over seeds
     means = mean_ex.mean(axis=0)
     lo, hi = bootstrap_ci(mean_ex, n_bootstrap, seed)
     best = [int(np.argmax(means[j * k : (j + 1) * k])) for j in range(len(block))]
@@ -161,7 +188,8 @@ def _slice_cells(systems, block, values, positions, n_prompts, correction, alpha
             col = j * k + i
             ci = (lo[col], hi[col])
             if s.seeds > 1:
-                ci = seed_ci(per_seed[(s.name, column.tolerance)].mean(axis=0))
+                seed_means = per_seed[(s.name, column.tolerance)].mean(axis=0)
+                ci = tuple(np.clip(seed_ci(seed_means), 0.0, 1.0))
             is_best = i == best[j]
             cells.append(Cell(s.name, column, float(means[col]), float(ci[0]), float(ci[1]), len(positions),
                               n_prompts, s.seeds, None if is_best else float(p[i]),

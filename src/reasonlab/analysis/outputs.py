@@ -58,10 +58,11 @@ class ComparisonOutputs:
 def comparison_outputs(systems: Sequence[System], tolerances: Sequence[float], groups: Sequence[str] | None,
                        correction: str = "holm", alpha: float = 0.05, n_resamples: int = 9999,
                        n_bootstrap: int = 2000, seed: int = 0, sample_per_bin: int | None = None,
-                       only: str = "incorrect", bin_metric: str = "ve_ops") -> ComparisonOutputs:
-    cmp = compare(systems, tolerances, groups, correction, alpha, n_resamples, n_bootstrap, seed)
+                       only: str = "incorrect", bin_metric: str = "ve_ops",
+                       unit: str = "prompt") -> ComparisonOutputs:
+    cmp = compare(systems, tolerances, groups, correction, alpha, n_resamples, n_bootstrap, seed, unit)
     texts = {f: render(cmp) for f, render in RENDERERS.items()}
-    curves = threshold_points(systems, groups=groups) if all(s.has_tvd for s in systems) else []
+    curves = threshold_points(systems, groups=groups, unit=unit) if all(s.has_tvd for s in systems) else []
     samples = (sample_examples(systems, sample_per_bin, only, bin_metric, seed)
                if sample_per_bin else None)
     return ComparisonOutputs(cmp, texts, curves, samples)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .compare import slice_groups
+from .compare import collapse, slice_groups, unit_index
 from .figures import new_figure
 from .results import System, common_ids
 from .stats import sem
@@ -31,17 +31,20 @@ class ThresholdPoint:
 
 
 def threshold_points(systems: Sequence[System], grid: Sequence[float] = GRID,
-                     groups: Sequence[str] | None = None) -> list[ThresholdPoint]:
-    """Accuracy +- SEM (over examples, of the per-example mean over seeds) at each tolerance."""
+                     groups: Sequence[str] | None = None, unit: str = "prompt") -> list[ThresholdPoint]:
+    """Accuracy +- SEM (over units -- distinct prompts or rows, as in :func:`.compare.compare` --
+    of each unit's mean over seeds) at each tolerance."""
     ids = common_ids(systems)
     slices = slice_groups(systems[0], ids)
     keep = [g for g in slices if g == "overall" or (groups is None or g in groups)]
+    prompt = {r.id: r.prompt for r in systems[0].files[0].rows}
     points = []
     for s in systems:
         per_t = np.stack([s.values(ids, t).mean(axis=1) for t in grid], axis=1)  # (n, len(grid))
         for g in keep:
             for key, positions in slices[g].items():
-                block = per_t[positions]
+                units = unit_index([prompt[ids[p]] for p in positions]) if unit == "prompt" else None
+                block = collapse(per_t[positions], units)  # (units, len(grid))
                 means, errs = block.mean(axis=0), sem(block)
                 points += [ThresholdPoint(s.name, g, key, float(t), float(m), float(e), len(positions))
                            for t, m, e in zip(grid, means, errs, strict=True)]

@@ -15,6 +15,7 @@ from ..validation import StrictConfig, read_text
 from .evaluate import eval_dir, read_data, write_results
 
 console = Console()
+notes = Console(stderr=True)  # progress and "wrote" lines, so that --format json|csv pipes clean
 
 
 class CompareSpec(StrictConfig):
@@ -42,7 +43,7 @@ def _results_file(path: Path, data: str | None) -> Path:
     examples, name = read_data(data)
     file = eval_dir(path) / f"{name}.jsonl"
     if not file.is_file():
-        console.print(f"evaluating {escape(str(path))} on {escape(data)} ...")
+        notes.print(f"evaluating {escape(str(path))} on {escape(data)} ...")
         write_results(path, examples, name)
     return file
 
@@ -86,6 +87,7 @@ def compare_cmd(
     resamples: Annotated[int, typer.Option(min=1, help="permutation resamples")] = 9999,
     bootstrap: Annotated[int, typer.Option(min=100, help="bootstrap resamples for CIs")] = 2000,
     seed: Annotated[int, typer.Option(min=0)] = 0,
+    unit: Annotated[str, typer.Option(help="prompt (repeated prompts count once) or example")] = "prompt",
     sample_per_bin: Annotated[int | None, typer.Option(min=1, help="N examples per bin to label")] = None,
     only: Annotated[str, typer.Option(help="examples to sample: incorrect, correct or all")] = "incorrect",
     bin_metric: Annotated[str, typer.Option(help="the difficulty metric whose bins --sample-per-bin uses")]
@@ -101,14 +103,14 @@ def compare_cmd(
     systems = _systems(list(paths or []), list(system or []), spec, data)
     groups = [g.strip() for g in slices.split(",") if g.strip()] if slices else None
     report = render.comparison_outputs(systems, tols, groups, correction, alpha, resamples, bootstrap,
-                                       seed, sample_per_bin, only, bin_metric)
+                                       seed, sample_per_bin, only, bin_metric, unit)
     files = report.write(out)
     if fmt == "rich":
         console.print(report.rich())
     else:
         typer.echo(report.texts[fmt], nl=False)
     for f in files:
-        console.print(f"wrote {escape(str(f))}", highlight=False)
+        notes.print(f"wrote {escape(str(f))}", highlight=False)
 
 
 def data_stats_cmd(

@@ -43,7 +43,7 @@ def systems(tmp_path, **tvds):
 def test_cells_match_direct_computation(tmp_path):
     rng = np.random.default_rng(0)
     a, b = np.round(rng.exponential(0.02, 60), 3), np.round(rng.exponential(0.01, 60), 3)
-    cmp = compare(systems(tmp_path, A=a, B=b), tolerances=(0.01, 0.03), n_resamples=999)
+    cmp = compare(systems(tmp_path, A=a, B=b), tolerances=(0.01, 0.03), n_resamples=999, unit="example")
     col = Column("overall", "all", 0.03)
     ca, cb = cmp.cell("A", col), cmp.cell("B", col)
     assert ca.mean == pytest.approx(np.mean(a <= 0.03)) and ca.n == 60 and ca.prompts == 7
@@ -56,6 +56,25 @@ def test_cells_match_direct_computation(tmp_path):
     easy = cmp.cell("A", Column("ve_ops", "ve_ops=easy", 0.01))
     assert easy.n == 20 and easy.mean == pytest.approx(np.mean(a[0::3] <= 0.01))
     assert {c.group for c in cmp.columns} == {"overall", "rung", "ve_ops"}  # "bin" repeats ve_ops
+
+
+def test_repeated_prompts_are_one_unit(tmp_path):
+    # 21 rows of 7 prompts (each prompt 3 times): by prompt, each prompt's mean is one observation
+    tv = np.array([0.0, 0.5, 0.5, 0.0, 0.5, 0.0, 0.0] * 3)
+    (s,) = systems(tmp_path, A=tv)
+    by_prompt = compare([s], (0.01,), n_resamples=99).cell("A", Column("overall", "all", 0.01))
+    by_row = compare([s], (0.01,), n_resamples=99, unit="example").cell("A", Column("overall", "all", 0.01))
+    assert by_prompt.mean == by_row.mean == pytest.approx(4 / 7)
+    assert by_prompt.n == 21 and by_prompt.prompts == 7
+    # a bootstrap over 7 binary units is wider than over 21 rows of the same values
+    assert by_prompt.hi - by_prompt.lo > by_row.hi - by_row.lo
+    rung1 = compare([s], (0.01,), n_resamples=99).cell("A", Column("rung", "rung=1", 0.01))
+    # rung 1 = even rows: prompts 0, 2, 4, 6, 1, 3, 5, 0, ... -> per-prompt means over 1-2 rows
+    rows = np.arange(0, 21, 2)
+    per_prompt = {}
+    for r in rows:
+        per_prompt.setdefault(r % 7, []).append(float(tv[r] <= 0.01))
+    assert rung1.mean == pytest.approx(np.mean([np.mean(v) for v in per_prompt.values()]))
 
 
 def test_holm_across_systems_of_a_column_and_none_reproduces_raw_p(tmp_path):
@@ -84,7 +103,12 @@ def test_seeds_form_one_system_with_a_between_seed_interval(tmp_path):
     seed_means = np.array([4 / 6, 3 / 6])
     half = stats.t.ppf(0.975, 1) * seed_means.std(ddof=1) / np.sqrt(2)
     assert cell.seeds == 2 and cell.mean == pytest.approx(7 / 12)
-    assert (cell.lo, cell.hi) == pytest.approx((7 / 12 - half, 7 / 12 + half))
+    assert half > 1 and (cell.lo, cell.hi) == (0.0, 1.0)  # two seeds: the t interval, clipped to [0, 1]
+    three = compare([System("sft", tuple(groups[0]) + (groups[0][0],))], (0.01,), n_resamples=99)
+    cell = three.cell("sft", Column("overall", "all", 0.01))
+    m = np.array([4 / 6, 3 / 6, 4 / 6])
+    half = stats.t.ppf(0.975, 2) * m.std(ddof=1) / np.sqrt(3)
+    assert (cell.lo, cell.hi) == pytest.approx((m.mean() - half, m.mean() + half))
 
 
 def test_every_format_renders(tmp_path):
@@ -126,3 +150,19 @@ def test_bad_input_is_one_clear_message(tmp_path):
         load_eval(tmp_path / "empty.jsonl")
     with pytest.raises(ConfigError, match="correction 'bonf'"):
         compare([System("a", (load_eval(a),))], correction="bonf")
+
+
+def test_a_spec_file_lists_systems_and_seed_groups(tmp_path, capsys):
+    from reasonlab.cli import main
+
+    for name in ("a0", "a1", "b"):
+        write_results(tmp_path / f"{name}.jsonl", [0.0, 0.02, 0.5] * 4)
+    spec = tmp_path / "systems.yaml"
+    spec.write_text(f"systems:\n  A: [{tmp_path}/a0.jsonl, {tmp_path}/a1.jsonl]\n  B: {tmp_path}/b.jsonl\n")
+    assert main(["compare", "--spec", str(spec), "--format", "json", "--out", str(tmp_path / "o"),
+                 "--resamples", "99"]) == 0
+    cells = json.loads(capsys.readouterr().out)["cells"]  # stdout holds the JSON alone
+    assert {(c["system"], c["seeds"]) for c in cells} == {("A", 2), ("B", 1)}
+    spec.write_text("systems: {A: 3}\n")
+    assert main(["compare", "--spec", str(spec), "--out", str(tmp_path / "p")]) == 2
+    assert "systems.A" in capsys.readouterr().err and not (tmp_path / "p").exists()
