@@ -113,7 +113,7 @@ def test_plot_overlays_runs_with_a_seed_band(lab, capsys):
     )
     rows = list(csv.DictReader((out / "curves.csv").open()))
     loss = [r for r in rows if r["metric"] == "train/loss"]
-    assert {r["run"] for r in loss} == {"sft-s0", "wide"} and {r["seeds"] for r in loss} == {"2", "1"}
+    assert {r["run"] for r in loss} == {"sft", "wide"} and {r["seeds"] for r in loss} == {"2", "1"}
     steps = [int(r["step"]) for r in rows if r["metric"] == "eval/dev/exact" and r["run"] == "wide"]
     assert steps == [10, 20]
     assert float(loss[0]["samples"]) == 16.0  # step 1 x batch 16

@@ -25,7 +25,7 @@ from ..config import ConfigError
 from ..files import atomic_write_text
 from ..validation import parse_json, read_text
 from .figures import new_figure, save_figure
-from .results import RUN_KEYS_IGNORED, read_config
+from .results import RUN_KEYS_IGNORED, read_config, seedless
 
 DEFAULT_METRICS: tuple[tuple[str, ...], ...] = (
     ("test/score",), ("train/score",), ("actor/entropy",),
@@ -145,7 +145,8 @@ def curve(group: Sequence[RunMetrics], metric: str, x: str = "step", smooth: flo
     else:
         xs = np.array(steps, dtype=np.float64)
     keep = ~np.isnan(xs)
-    return Curve(label or group[0].name, metric, np.array(steps)[keep], xs[keep], vals.mean(axis=0)[keep],
+    name = seedless(group[0].name, group[0].config.get("seed")) if len(group) > 1 else group[0].name
+    return Curve(label or name, metric, np.array(steps)[keep], xs[keep], vals.mean(axis=0)[keep],
                  err[keep], len(group))
 
 

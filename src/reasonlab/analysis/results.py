@@ -155,16 +155,20 @@ def group_by_seed(files: Sequence[EvalFile]) -> list[list[EvalFile]]:
     return groups
 
 
+def seedless(name: str, seed: object) -> str:
+    """``name`` without a trailing seed part (``sft-s0`` -> ``sft`` for seed 0)."""
+    for suffix in (f"-s{seed}", f"_s{seed}", f"-seed{seed}", f"_seed{seed}", f"-{seed}"):
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return name.removesuffix(suffix)
+    return name
+
+
 def default_name(files: Sequence[EvalFile]) -> str:
-    """A label for a group: its run's name (without a trailing seed part) or the file's stem."""
+    """A label for a group: its run's name (without a trailing seed part when it has several
+    seeds) or the file's stem."""
     f = files[0]
     name = str((f.config or {}).get("name") or (f.run.name if f.run else f.path.stem))
-    if len(files) > 1:
-        seeds = [str((g.config or {}).get("seed")) for g in files]
-        for s in seeds[:1]:
-            for suffix in (f"-s{s}", f"_s{s}", f"-seed{s}", f"_seed{s}", f"-{s}"):
-                name = name.removesuffix(suffix)
-    return name
+    return seedless(name, (f.config or {}).get("seed")) if len(files) > 1 else name
 
 
 def common_ids(systems: Sequence[System]) -> list[str]:
