@@ -21,12 +21,15 @@ test: $(STAMP) browser
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q -m "not slow"
 
-# Debian's chromium for the browser tests (the report page); without it they are skipped, saying why.
+# Debian packages some tests drive: chromium (the report page in a browser) and pdflatex with
+# booktabs (the LaTeX tables compile); without them those tests are skipped, saying why.
+SYSTEM_PKGS := chromium texlive-latex-recommended
 browser:
-	@test -x /usr/bin/chromium || { command -v apt-get >/dev/null && \
-	  { apt-get install -y -q chromium >/dev/null 2>&1 || \
-	    { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1; }; }; } || \
-	  echo "chromium could not be installed: the browser tests will be skipped"
+	@test -x /usr/bin/chromium -a -x /usr/bin/pdflatex || { command -v apt-get >/dev/null && \
+	  { apt-get install -y -q --no-install-recommends $(SYSTEM_PKGS) >/dev/null 2>&1 || \
+	    { apt-get update -q >/dev/null 2>&1 && \
+	      apt-get install -y -q --no-install-recommends $(SYSTEM_PKGS) >/dev/null 2>&1; }; }; } || \
+	  echo "could not install $(SYSTEM_PKGS): the browser and LaTeX tests will be skipped"
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -4,6 +4,8 @@ against direct computations, seed groups, slices, sampling, every table format, 
 from __future__ import annotations
 
 import json
+import subprocess
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -104,7 +106,7 @@ def test_seeds_form_one_system_with_a_between_seed_interval(tmp_path):
     half = stats.t.ppf(0.975, 1) * seed_means.std(ddof=1) / np.sqrt(2)
     assert cell.seeds == 2 and cell.mean == pytest.approx(7 / 12)
     assert half > 1 and (cell.lo, cell.hi) == (0.0, 1.0)  # two seeds: the t interval, clipped to [0, 1]
-    three = compare([System("sft", tuple(groups[0]) + (groups[0][0],))], (0.01,), n_resamples=99)
+    three = compare([System("sft", (*groups[0], groups[0][0]))], (0.01,), n_resamples=99)
     cell = three.cell("sft", Column("overall", "all", 0.01))
     m = np.array([4 / 6, 3 / 6, 4 / 6])
     half = stats.t.ppf(0.975, 2) * m.std(ddof=1) / np.sqrt(3)
@@ -166,3 +168,16 @@ def test_a_spec_file_lists_systems_and_seed_groups(tmp_path, capsys):
     spec.write_text("systems: {A: 3}\n")
     assert main(["compare", "--spec", str(spec), "--out", str(tmp_path / "p")]) == 2
     assert "systems.A" in capsys.readouterr().err and not (tmp_path / "p").exists()
+
+
+@pytest.mark.skipif(not Path("/usr/bin/pdflatex").exists(), reason="needs pdflatex (make test installs it)")
+def test_latex_tables_compile_with_booktabs(tmp_path):
+    out = comparison_outputs(systems(tmp_path, A_1=[0.0, 0.02, 0.5] * 4, B=[0.0, 0.0, 0.05] * 4),
+                             (0.01, 0.02), None, n_resamples=99)
+    doc = tmp_path / "t.tex"
+    doc.write_text("\\documentclass{article}\\usepackage{booktabs}\\begin{document}\n"
+                   + out.texts["latex"] + "\n\\end{document}\n")
+    run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", doc.name], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout[-2000:]
+    assert (tmp_path / "t.pdf").stat().st_size > 1000
