@@ -10,10 +10,10 @@ import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from reasonlab.config import ConfigError, validate
+from reasonlab.models.encoding import IGNORE, encode
 from reasonlab.tasks import get_task
 from reasonlab.tasks.boolean_world import BooleanWorldConfig
 from reasonlab.train.callbacks import Callback
-from reasonlab.train.data import IGNORE, encode
 from reasonlab.train.sft import SFTConfig, train_sft
 
 TASK = {"task": "boolean_world", "seed": 42, "omit": "1,0,1,0,1",

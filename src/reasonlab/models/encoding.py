@@ -3,11 +3,17 @@ else ``[bos] + text``; left padding for generation, so every prompt ends at the 
 
 Used by evaluation (generation), rollouts and SFT encoding alike, so all three see a prompt
 exactly the same way.
+
+An SFT example becomes ``prompt + completion + [eos]`` with labels ``-100`` on the prompt, so
+the loss counts completion tokens only (the original causal-experiment project, docs/origins.md,
+trained on the prompt and on 42 padding tokens per example, which deflated its loss). Training
+batches are right-padded to their own longest sequence; generation pads on the left.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import torch
 
@@ -35,3 +41,31 @@ def left_pad(tok, examples: Sequence[Example]) -> tuple[torch.Tensor, torch.Tens
         ids[i, width - len(p):] = torch.tensor(p)
         mask[i, width - len(p):] = 1
     return ids, mask
+
+
+IGNORE = -100
+
+
+@dataclass(frozen=True)
+class Encoded:
+    ids: list[int]
+    labels: list[int]
+
+
+def encode(tok, example: Example) -> Encoded:
+    p = prompt_ids(tok, example)
+    c = [*tok(example.completion, add_special_tokens=False)["input_ids"], tok.eos_token_id]
+    return Encoded(ids=p + c, labels=[IGNORE] * len(p) + c)
+
+
+def collate(batch: Sequence[Encoded], pad_id: int) -> dict[str, torch.Tensor]:
+    """Right-padded ``input_ids``, ``attention_mask``, ``labels``: each ``(B, T_max)``."""
+    width = max(len(e.ids) for e in batch)
+    ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
+    labels = torch.full((len(batch), width), IGNORE, dtype=torch.long)
+    mask = torch.zeros((len(batch), width), dtype=torch.long)
+    for i, e in enumerate(batch):
+        ids[i, : len(e.ids)] = torch.tensor(e.ids)
+        labels[i, : len(e.labels)] = torch.tensor(e.labels)
+        mask[i, : len(e.ids)] = 1
+    return {"input_ids": ids, "attention_mask": mask, "labels": labels}

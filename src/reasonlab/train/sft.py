@@ -34,10 +34,11 @@ from ..models import (
     data_tokenizer,
     load_pretrained,
 )
+from ..models.encoding import IGNORE, collate, encode
 from ..tasks import Example
 from ..validation import Seed, StrictConfig
 from .callbacks import Callback, Callbacks, RunDirWriter, StepInfo, StopWhenPerfect
-from .data import IGNORE, collate, encode, epoch_order
+from .data import epoch_order
 from .device import autocast_dtype, grad_scaler, pick_device, seed_all
 from .optim import OptimConfig, build_optimizer
 from .rundir import RunDir
