@@ -224,3 +224,99 @@ def test_report_renders_in_headless_chromium(lab, tmp_path):
     assert len(boxes) >= 3 and all(w > 100 for w in boxes)  # every figure drawn
     assert tables >= 2 and errors == []
     assert requests == [out.as_uri()]  # nothing fetched beyond the page itself
+
+
+def flagged(trace: str) -> bool:
+    return "2 - 3" in trace
+
+
+@pytest.fixture
+def judge_server():
+    """An OpenAI-compatible judge on 127.0.0.1: a trace is a modeling error when it says "2 - 3"."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    seen = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            seen.append(body)
+            content = body["messages"][-1]["content"]
+            trace = content[content.index("<trace>") : content.index("</trace>")]
+            reply = {"modeling_error": flagged(trace), "explanation": "rule of the test"}
+            data = json.dumps({"choices": [{"message": {"content": json.dumps(reply)}}]}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/v1", seen
+    server.shutdown()
+
+
+def test_traces_labels_with_a_local_judge_and_agrees_with_humans(lab, tmp_path, capsys, judge_server):
+    url, seen = judge_server
+    results = lab / "runs" / "deep" / "eval" / "bw-test.jsonl"
+    rows = [json.loads(x) for x in results.read_text().splitlines()]
+    assert rows  # written by the compare test above
+    # human labels for every row of the samples CSV: agree with the judge except on one row
+    samples = tmp_path / "samples.csv"
+    with samples.open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["id", "system", "modeling_error_human"])
+        for i, r in enumerate(rows[:10]):
+            flag = flagged(r["samples"][0])
+            w.writerow([r["id"], "deep", "yes" if flag != (i == 0) else "no"])
+    argv = [
+        "traces",
+        "--system",
+        f"deep={results}",
+        "--judge-url",
+        url,
+        "--judge-model",
+        "m",
+        "--human",
+        str(samples),
+        "--out",
+        str(tmp_path / "t"),
+    ]
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    assert len(seen) == len(rows) and "judge vs human modeling-error labels" in text
+    rates = list(csv.DictReader((tmp_path / "t" / "judge_modeling_error.csv").open()))
+    k = sum(flagged(r["samples"][0]) for r in rows)
+    assert 0 < k < len(rows) and rates[0]["k"] == str(k) and rates[0]["n"] == str(len(rows))
+    agree = {r["metric"]: r for r in csv.DictReader((tmp_path / "t" / "agreement.csv").open())}
+    assert float(agree["accuracy"]["value"]) == pytest.approx(0.9) and agree["accuracy"]["n"] == "10"
+    assert main(argv) == 0 and len(seen) == len(rows)  # the second run is served from the cache
+
+
+def test_traces_refuses_an_unreachable_judge(lab, tmp_path, capsys):
+    import socket
+
+    with socket.socket() as s:  # a port with nothing listening
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        results = lab / "runs" / "deep" / "eval" / "bw-test.jsonl"
+        argv = [
+            "traces",
+            str(results),
+            "--judge-url",
+            f"http://127.0.0.1:{port}/v1",
+            "--judge-model",
+            "m",
+            "--out",
+            str(tmp_path / "t"),
+        ]
+        assert main(argv) == 2
+    err = capsys.readouterr().err
+    last = err.strip().splitlines()[-1]
+    assert f"127.0.0.1:{port}" in last and "is the server running" in last and err.count("error:") == 1
+    assert not (tmp_path / "t" / "judge_modeling_error.csv").exists()

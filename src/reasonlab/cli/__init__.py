@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from ..validation import InputError, describe
-from . import causal, compare, demo, evaluate, export, generate, plot, report, train, trajectory
+from . import causal, compare, demo, evaluate, export, generate, plot, report, traces, train, trajectory
 
 app = typer.Typer(help="reasonlab: exact causal reasoning problems, training and study of "
                   "reasoning models.", no_args_is_help=True, add_completion=False)
@@ -28,7 +28,8 @@ for _name, _group in GROUPS.items():
 # name -> command function
 COMMANDS = {"demo": demo.demo, "generate": generate.generate, "export": export.export_cmd,
             "eval": evaluate.evaluate, "test": evaluate.test_cmd, "compare": compare.compare_cmd,
-            "plot": plot.plot_cmd, "data-stats": compare.data_stats_cmd, "report": report.report_cmd}
+            "plot": plot.plot_cmd, "data-stats": compare.data_stats_cmd, "report": report.report_cmd,
+            "traces": traces.traces_cmd}
 for _name, _command in COMMANDS.items():
     app.command(_name)(_command)
 

@@ -161,3 +161,20 @@ def test_read_human_labels_refusals(tmp_path):
         read_human_labels(p, "modeling_error_human")
     with pytest.raises(ConfigError, match="does not exist"):
         read_human_labels(tmp_path / "nope.csv", "modeling_error_human")
+
+
+def test_label_rates_use_the_wilson_interval():
+    from reasonlab.analysis.judge_schemas import StepErrorsReply
+    from reasonlab.analysis.trace_tables import label_rates, reply_labels, universe_of
+
+    reply = StepErrorsReply.model_validate({"strategy": "recursion", "steps": [
+        {"text": "a", "errors": ["copy"]}, {"text": "b", "errors": ["copy", "calculation"]}]})
+    assert reply_labels(reply) == {"strategy=recursion", "any_error", "error=copy", "error=calculation"}
+    sets = [{"modeling_error"}] * 3 + [set()] * 7
+    (row,) = label_rates({"s": sets}, universe_of(type(reply))[:0] + ["modeling_error"])
+    # Wilson 95% for 3 of 10: (p + z^2/2n -+ z sqrt(p(1-p)/n + z^2/4n^2)) / (1 + z^2/n), z = 1.959964
+    z, n, p = 1.959963984540054, 10, 0.3
+    centre, half = p + z * z / (2 * n), z * (p * (1 - p) / n + z * z / (4 * n * n)) ** 0.5
+    assert (row.k, row.n, row.rate) == (3, 10, 0.3)
+    assert row.lo == pytest.approx((centre - half) / (1 + z * z / n))
+    assert row.hi == pytest.approx((centre + half) / (1 + z * z / n))
