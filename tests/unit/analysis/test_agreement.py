@@ -171,7 +171,9 @@ def test_label_rates_use_the_wilson_interval():
         {"text": "a", "errors": ["copy"]}, {"text": "b", "errors": ["copy", "calculation"]}]})
     assert reply_labels(reply) == {"strategy=recursion", "any_error", "error=copy", "error=calculation"}
     sets = [{"modeling_error"}] * 3 + [set()] * 7
-    (row,) = label_rates({"s": sets}, universe_of(type(reply))[:0] + ["modeling_error"])
+    from reasonlab.analysis.judge_schemas import ModelingErrorReply
+
+    (row,) = label_rates({"s": sets}, universe_of(ModelingErrorReply))
     # Wilson 95% for 3 of 10: (p + z^2/2n -+ z sqrt(p(1-p)/n + z^2/4n^2)) / (1 + z^2/n), z = 1.959964
     z, n, p = 1.959963984540054, 10, 0.3
     centre, half = p + z * z / (2 * n), z * (p * (1 - p) / n + z * z / (4 * n * n)) ** 0.5

@@ -29,12 +29,7 @@ EXAMPLES = [Example(id=f"e{i}", task="boolean_world", split="dev", prompt=p, ans
 TOK = char_tokenizer("01,\n")
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/unit/analysis/conftest.py
 
 
 def _model(arch: str = "gpt2"):

@@ -47,13 +47,7 @@ EXAMPLES = [_ex(0, "Is A>B? (a)", "wait. A is 1.\nso yes.", "yes"),
 TOK = char_tokenizer(sorted({c for e in EXAMPLES for c in e.text() + e.completion} | set("xyz")))
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny models run fastest on one thread (and do not fight other tests for the cores)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/unit/analysis/conftest.py
 
 
 def _model(arch: str = "gpt2"):
