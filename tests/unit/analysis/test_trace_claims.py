@@ -9,21 +9,10 @@ import networkx as nx
 import numpy as np
 import pytest
 
+from helpers.toy_scm import TOY
 from reasonlab.analysis.traces import find_claims, query_graph, split_trace
 from reasonlab.analysis.traces.dsep import ancestors, connected, d_separated, describe_path, open_path
-from reasonlab.causal import DagConfig, model_from_dict, random_dag
-
-
-def _var(name, parents, cpt):
-    return {"name": name, "states": ["0", "1"], "parents": parents, "cpt": cpt}
-
-
-# v0 -> v2 <- v1, v2 -> v3, v1 -> v4, v3 -> v5 <- v4
-TOY = model_from_dict({"format": "reasonlab-scm", "version": 1, "family": "discrete", "variables": [
-    _var("v0", [], [[0.4, 0.6]]), _var("v1", [], [[0.7, 0.3]]),
-    _var("v2", ["v0", "v1"], [[0.9, 0.1], [0.5, 0.5], [0.3, 0.7], [0.2, 0.8]]),
-    _var("v3", ["v2"], [[0.8, 0.2], [0.3, 0.7]]), _var("v4", ["v1"], [[0.6, 0.4], [0.1, 0.9]]),
-    _var("v5", ["v3", "v4"], [[0.5, 0.5], [0.4, 0.6], [0.2, 0.8], [0.1, 0.9]])]})
+from reasonlab.causal import DagConfig, random_dag
 
 
 def _children(parents):

@@ -6,22 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from helpers.toy_scm import TOY
 from reasonlab.analysis.traces import check_marginals, check_surgery, query_graph, split_trace, strategy
-from reasonlab.causal import model_from_dict, solve
+from reasonlab.causal import solve
 from reasonlab.tasks.causal_qa import CausalQAConfig
 from reasonlab.tasks.causal_qa.task import generate_group, model_of
 
-
-def _var(name, parents, cpt):
-    return {"name": name, "states": ["0", "1"], "parents": parents, "cpt": cpt}
-
-
-# v0 -> v2 <- v1, v2 -> v3, v1 -> v4, v3 -> v5 <- v4
-TOY = model_from_dict({"format": "reasonlab-scm", "version": 1, "family": "discrete", "variables": [
-    _var("v0", [], [[0.4, 0.6]]), _var("v1", [], [[0.7, 0.3]]),
-    _var("v2", ["v0", "v1"], [[0.9, 0.1], [0.5, 0.5], [0.3, 0.7], [0.2, 0.8]]),
-    _var("v3", ["v2"], [[0.8, 0.2], [0.3, 0.7]]), _var("v4", ["v1"], [[0.6, 0.4], [0.1, 0.9]]),
-    _var("v5", ["v3", "v4"], [[0.5, 0.5], [0.4, 0.6], [0.2, 0.8], [0.1, 0.9]])]})
 DO = query_graph(TOY, "P(v5 | do(v2=1))")
 
 
