@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers.judge_server import serve_judge
 from reasonlab.cli import main
 
 CONFIGS = Path(__file__).parents[2] / "configs"
@@ -233,32 +234,8 @@ def flagged(trace: str) -> bool:
 @pytest.fixture
 def judge_server():
     """An OpenAI-compatible judge on 127.0.0.1: a trace is a modeling error when it says "2 - 3"."""
-    import threading
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-    seen = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            seen.append(body)
-            content = body["messages"][-1]["content"]
-            trace = content[content.index("<trace>") : content.index("</trace>")]
-            reply = {"modeling_error": flagged(trace), "explanation": "rule of the test"}
-            data = json.dumps({"choices": [{"message": {"content": json.dumps(reply)}}]}).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/v1", seen
-    server.shutdown()
+    with serve_judge(flagged) as server:
+        yield server
 
 
 def test_traces_labels_with_a_local_judge_and_agrees_with_humans(lab, tmp_path, capsys, judge_server):
@@ -289,12 +266,14 @@ def test_traces_labels_with_a_local_judge_and_agrees_with_humans(lab, tmp_path, 
     ]
     assert main(argv) == 0
     text = capsys.readouterr().out
-    assert len(seen) == len(rows) and "judge vs human modeling-error labels" in text
+    assert len(seen) == len(rows) and "judge vs" in text
     rates = list(csv.DictReader((tmp_path / "t" / "judge_modeling_error.csv").open()))
     k = sum(flagged(r["samples"][0]) for r in rows)
     assert 0 < k < len(rows) and rates[0]["k"] == str(k) and rates[0]["n"] == str(len(rows))
     agree = {r["metric"]: r for r in csv.DictReader((tmp_path / "t" / "agreement.csv").open())}
+    assert {(r["reference"], r["source"]) for r in agree.values()} == {("human", "judge")}
     assert float(agree["accuracy"]["value"]) == pytest.approx(0.9) and agree["accuracy"]["n"] == "10"
+    assert (tmp_path / "t" / "judge_modeling_error.png").is_file()
     assert main(argv) == 0 and len(seen) == len(rows)  # the second run is served from the cache
 
 
