@@ -16,13 +16,27 @@ from rich.console import Console
 from rich.markup import escape
 
 from ..validation import InputError, describe
-from . import causal, compare, demo, evaluate, export, generate, plot, report, traces, train, trajectory
+from . import (
+    causal,
+    compare,
+    demo,
+    evaluate,
+    experiment,
+    export,
+    generate,
+    plot,
+    report,
+    traces,
+    train,
+    trajectory,
+)
 
 app = typer.Typer(help="reasonlab: exact causal reasoning problems, training and study of "
                   "reasoning models.", no_args_is_help=True, add_completion=False)
 
 # name -> typer sub-app; groups are looked up here, not in if-chains
-GROUPS: dict[str, typer.Typer] = {"causal": causal.app, "train": train.app, "trajectory": trajectory.app}
+GROUPS: dict[str, typer.Typer] = {"causal": causal.app, "train": train.app, "trajectory": trajectory.app,
+                                  "experiment": experiment.app}
 for _name, _group in GROUPS.items():
     app.add_typer(_group, name=_name)
 # name -> command function

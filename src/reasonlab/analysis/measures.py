@@ -1,0 +1,95 @@
+"""One number per run: the measures an experiment's claims are stated over.
+
+A measure is a string, parsed once (:func:`parse_measure`) and read from a run folder
+(:func:`read_measure`):
+
+* ``final:NAME``, ``first:NAME``, ``max:NAME``, ``min:NAME``, ``mean:NAME``, ``lastK:NAME`` (the
+  mean of the last K logged values): a metric of the run's ``metrics.jsonl`` (``actor/entropy``,
+  ``test/score``, ``dev/exact_match``, ...), over the steps that logged it;
+* ``eval:SLICE`` and ``eval@T:SLICE``: accuracy on the experiment's evaluation set
+  (``eval/<name>.jsonl``) over *distinct prompts* -- each prompt's rows averaged first, so 81
+  copies of one held-out input are one observation -- on ``all`` rows or a slice
+  (``held_out``, ``rung=3``, ``ve_ops=hard``, ...); ``@T`` scores at TVD tolerance ``T``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..config import ConfigError
+from .curves import read_run
+from .results import load_eval
+
+_METRIC = re.compile(r"(?P<how>first|final|max|min|mean|last(?P<k>[1-9]\d*)):(?P<name>\S+)")
+_EVAL = re.compile(r"eval(?:@(?P<tol>\d*\.?\d+))?:(?P<slice>\S+)")
+HOWS = ("first", "final", "max", "min", "mean", "lastK")
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A parsed measure: a metric summary (``kind="metric"``) or eval accuracy (``"eval"``)."""
+
+    text: str
+    kind: str
+    how: str = ""
+    name: str = ""
+    k: int = 0
+    slice: str = "all"
+    tolerance: float | None = None
+
+
+def parse_measure(text: str, field: str = "measure") -> Measure:
+    """The measure ``text`` means, or an error naming ``field`` and the accepted forms."""
+    m = _METRIC.fullmatch(text.strip()) if isinstance(text, str) else None
+    if m:
+        how = "last" if m["k"] else m["how"]
+        return Measure(text, "metric", how, m["name"], int(m["k"] or 0))
+    m = _EVAL.fullmatch(text.strip()) if isinstance(text, str) else None
+    if m:
+        return Measure(text, "eval", slice=m["slice"], tolerance=float(m["tol"]) if m["tol"] else None)
+    raise ConfigError(f"field {field} = {text!r} is not a measure; write one of "
+                      f"{', '.join(h + ':METRIC' for h in HOWS)} (a metrics.jsonl name, e.g. "
+                      "final:actor/entropy) or eval:SLICE / eval@T:SLICE (e.g. eval:held_out, eval:all)")
+
+
+def _metric(run: Path, m: Measure) -> float:
+    rows = read_run(run).rows
+    values = [float(r[m.name]) for r in rows if isinstance(r.get(m.name), int | float)
+              and math.isfinite(float(r[m.name]))]
+    if not values:
+        known = sorted({k for r in rows for k in r if k != "step"})
+        raise ConfigError(f"measure {m.text!r}: run {str(run)!r} logged no {m.name!r}; its metrics: "
+                          f"{', '.join(known[:12])}{' ...' if len(known) > 12 else ''}")
+    pick = {"first": lambda v: v[0], "final": lambda v: v[-1], "max": max, "min": min,
+            "mean": lambda v: float(np.mean(v)), "last": lambda v: float(np.mean(v[-m.k:]))}
+    return float(pick[m.how](values))
+
+
+def _eval(run: Path, m: Measure, results: str) -> float:
+    f = load_eval(run / "eval" / f"{results}.jsonl")
+    rows = [r for r in f.rows if m.slice == "all" or m.slice in r.slices]
+    if not rows:
+        have = sorted({s for r in f.rows for s in r.slices})
+        raise ConfigError(f"measure {m.text!r}: no row of {f.path} is in slice {m.slice!r}; its slices: "
+                          f"{', '.join(['all', *have])}")
+    by_prompt: dict[str, list[float]] = {}
+    for r in rows:
+        by_prompt.setdefault(r.prompt, []).append(float(r.accurate(m.tolerance)))
+    return float(np.mean([np.mean(v) for v in by_prompt.values()]))
+
+
+def read_measure(run: str | Path, measure: Measure, results: str | None = None) -> float:
+    """The value of ``measure`` for the run folder ``run``; ``results`` names its eval file
+    (``eval/<results>.jsonl``) for ``eval:`` measures."""
+    run = Path(run)
+    if measure.kind == "metric":
+        return _metric(run, measure)
+    if results is None:
+        raise ConfigError(f"measure {measure.text!r} reads an eval set, but none is named; give the "
+                          "experiment an `evaluate:` entry")
+    return _eval(run, measure, results)
