@@ -2,9 +2,10 @@
 
 The grid is data stages (``reasonlab generate``), training runs (arms x seeds, ``reasonlab
 train``) and evaluations (``reasonlab eval`` of each final model on its eval set). A job's
-*fingerprint* hashes its command and its inputs' fingerprints, so changing an arm's overrides
-re-runs that arm and everything downstream of it, and nothing else. Commands are plain argv
-lists: ``reasonlab experiment run --dry-run`` prints them for a cluster scheduler.
+*fingerprint* hashes its command, its config file's content and its inputs' fingerprints, so
+changing an arm's overrides or its preset re-runs that arm and everything downstream of it, and
+nothing else. Commands are plain argv lists: ``reasonlab experiment run --dry-run`` prints them
+for a cluster scheduler.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..config import read_yaml
 from .spec import Experiment
 
 
@@ -45,8 +47,13 @@ def results_name(data_stage: str, split: str) -> str:
     return f"{data_stage}-{split}"
 
 
-def _digest(argv: tuple[str, ...], deps: list[Job]) -> str:
-    blob = json.dumps([list(argv), [d.fingerprint for d in deps]])
+def _digest(argv: tuple[str, ...], config: dict | None, deps: list[Job], out: Path) -> str:
+    """The job's identity: its command with the output folder written as ``$OUT`` (a moved or
+    copied experiment folder stays done), the config file's content after ``base:`` merging (an
+    edited preset re-runs its arms), and its inputs' fingerprints."""
+    where = str(out)
+    portable = [a.replace(where, "$OUT") for a in argv]
+    blob = json.dumps([portable, config, [d.fingerprint for d in deps]], sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
@@ -56,14 +63,16 @@ def plan(exp: Experiment, home: Path, out: Path) -> list[Job]:
     folder (``data/``, ``runs/`` under it)."""
     jobs: dict[str, Job] = {}
 
-    def add(key: str, kind: str, argv: list[str], deps: list[str], output: Path) -> None:
+    def add(key: str, kind: str, argv: list[str], deps: list[str], output: Path,
+            config: Path | None = None) -> None:
         t = tuple(argv)
-        jobs[key] = Job(key, kind, t, tuple(deps), _digest(t, [jobs[d] for d in deps]), output)
+        content = read_yaml(config) if config is not None else None
+        jobs[key] = Job(key, kind, t, tuple(deps), _digest(t, content, [jobs[d] for d in deps], out), output)
 
     for stage, d in exp.data.items():
-        folder = out / "data" / stage
-        add(f"data/{stage}", "data", ["generate", str((home / d.config).resolve()), "-o", str(folder),
-                                      *d.overrides], [], folder)
+        folder, config = out / "data" / stage, (home / d.config).resolve()
+        add(f"data/{stage}", "data", ["generate", str(config), "-o", str(folder), *d.overrides], [], folder,
+            config)
     for arm in _arm_order(exp):
         spec = exp.arms[arm]
         for seed in exp.seeds_of(arm):
@@ -77,9 +86,10 @@ def plan(exp: Experiment, home: Path, out: Path) -> list[Job]:
                 extra.append(f"init={out / 'runs' / run_name(spec.init, s)}")
                 deps.append(f"train/{run_name(spec.init, s)}")
             name = run_name(arm, seed)
-            argv = ["train", spec.train, str((home / spec.config).resolve()), *spec.overrides, *extra,
+            config = (home / spec.config).resolve()
+            argv = ["train", spec.train, str(config), *spec.overrides, *extra,
                     f"device={exp.device}", f"run_dir={out / 'runs'}", f"name={name}", f"seed={seed}"]
-            add(f"train/{name}", "train", argv, deps, out / "runs" / name)
+            add(f"train/{name}", "train", argv, deps, out / "runs" / name, config)
             ev = exp.eval_set(arm)
             if ev is not None:
                 run = out / "runs" / name

@@ -11,8 +11,9 @@ from reasonlab.config import apply_overrides, read_yaml
 from reasonlab.tasks import task_config
 
 CONFIGS = Path(__file__).parents[3] / "configs"
-ALL = sorted(p for p in CONFIGS.rglob("*.yaml")  # _name.yaml files are bases of others
-             if p.parent.name != "worlds" and not p.name.startswith("_"))
+# _name.yaml files are bases of others; worlds and experiments have tests of their own
+ALL = sorted(p for p in CONFIGS.rglob("*.yaml")
+             if p.parent.name not in ("worlds", "experiments") and not p.name.startswith("_"))
 PRESETS = [p for p in ALL if "task" in read_yaml(p)]
 TRAINING = [p for p in ALL if "task" not in read_yaml(p) and "init" not in read_yaml(p)]  # SFT
 WORLDS = sorted((CONFIGS / "worlds").glob("*.yaml"))
