@@ -4,8 +4,9 @@ A measure is a string, parsed once (:func:`parse_measure`) and read from a run f
 (:func:`read_measure`):
 
 * ``final:NAME``, ``first:NAME``, ``max:NAME``, ``min:NAME``, ``mean:NAME``, ``lastK:NAME`` (the
-  mean of the last K logged values): a metric of the run's ``metrics.jsonl`` (``actor/entropy``,
-  ``test/score``, ``dev/exact_match``, ...), over the steps that logged it;
+  mean of the last K logged values), ``stepN:NAME`` (the value logged last at or before step N:
+  "accuracy after 50 steps"): a metric of the run's ``metrics.jsonl`` (``actor/entropy``,
+  ``test/score``, ``eval/dev/exact``, ...), over the steps that logged it;
 * ``eval:SLICE`` and ``eval@T:SLICE``: accuracy on the experiment's evaluation set
   (``eval/<name>.jsonl``) over *distinct prompts* -- each prompt's rows averaged first, so 81
   copies of one held-out input are one observation -- on ``all`` rows or a slice
@@ -25,9 +26,9 @@ from ..config import ConfigError
 from .curves import read_run
 from .results import load_eval
 
-_METRIC = re.compile(r"(?P<how>first|final|max|min|mean|last(?P<k>[1-9]\d*)):(?P<name>\S+)")
+_METRIC = re.compile(r"(?P<how>first|final|max|min|mean|last(?P<k>[1-9]\d*)|step(?P<n>\d+)):(?P<name>\S+)")
 _EVAL = re.compile(r"eval(?:@(?P<tol>\d*\.?\d+))?:(?P<slice>\S+)")
-HOWS = ("first", "final", "max", "min", "mean", "lastK")
+HOWS = ("first", "final", "max", "min", "mean", "lastK", "stepN")
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class Measure:
     kind: str
     how: str = ""
     name: str = ""
-    k: int = 0
+    k: int = 0  # the K of lastK, the N of stepN
     slice: str = "all"
     tolerance: float | None = None
 
@@ -47,8 +48,8 @@ def parse_measure(text: str, field: str = "measure") -> Measure:
     """The measure ``text`` means, or an error naming ``field`` and the accepted forms."""
     m = _METRIC.fullmatch(text.strip()) if isinstance(text, str) else None
     if m:
-        how = "last" if m["k"] else m["how"]
-        return Measure(text, "metric", how, m["name"], int(m["k"] or 0))
+        how = "last" if m["k"] else ("step" if m["n"] else m["how"])
+        return Measure(text, "metric", how, m["name"], int(m["k"] or m["n"] or 0))
     m = _EVAL.fullmatch(text.strip()) if isinstance(text, str) else None
     if m:
         return Measure(text, "eval", slice=m["slice"], tolerance=float(m["tol"]) if m["tol"] else None)
@@ -58,15 +59,19 @@ def parse_measure(text: str, field: str = "measure") -> Measure:
 
 
 def _metric(run: Path, m: Measure) -> float:
-    rows = read_run(run).rows
+    logged = read_run(run).rows
+    rows = logged if m.how != "step" else [  # k holds N: the rows up to step N
+        r for r in logged if isinstance(r.get("step"), int | float) and r["step"] <= m.k]
     values = [float(r[m.name]) for r in rows if isinstance(r.get(m.name), int | float)
               and math.isfinite(float(r[m.name]))]
     if not values:
-        known = sorted({k for r in rows for k in r if k != "step"})
-        raise ConfigError(f"measure {m.text!r}: run {str(run)!r} logged no {m.name!r}; its metrics: "
+        known = sorted({k for r in logged for k in r if k != "step"})
+        when = f" by step {m.k}" if m.how == "step" else ""
+        raise ConfigError(f"measure {m.text!r}: run {str(run)!r} logged no {m.name!r}{when}; its metrics: "
                           f"{', '.join(known[:12])}{' ...' if len(known) > 12 else ''}")
     pick = {"first": lambda v: v[0], "final": lambda v: v[-1], "max": max, "min": min,
-            "mean": lambda v: float(np.mean(v)), "last": lambda v: float(np.mean(v[-m.k:]))}
+            "mean": lambda v: float(np.mean(v)), "last": lambda v: float(np.mean(v[-m.k:])),
+            "step": lambda v: v[-1]}
     return float(pick[m.how](values))
 
 

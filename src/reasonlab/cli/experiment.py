@@ -101,20 +101,21 @@ def _decide(exp, folder: Path) -> None:
 
     results, files = study(exp, folder)
     table = Table(title=f"experiment {exp.name}: verdicts", show_edge=False)
-    for col in ("claim", "verdict", "statistic", "p", "n", "seeds needed"):
+    table.add_column("claim", no_wrap=True)
+    for col in ("verdict", "statistic", "p", "n", "seeds needed"):
         table.add_column(col)
     colour = {"held": "green", "not held": "red", "inconclusive": "yellow", "missing": "dim"}
     for r in results:
         v = r.verdict
-        stat = f"{v.statistic} = {v.value:.4g}" + (f" [{v.ci[0]:.3g}, {v.ci[1]:.3g}]" if v and v.ci else "") \
-            if v else escape(r.note)
+        stat = f"{v.statistic} = {v.value + 0.0:.4g}" + (f" [{v.ci[0]:.3g}, {v.ci[1]:.3g}]" if v and v.ci else "") \
+            if v else "see below"
         table.add_row(escape(r.claim.id), f"[{colour[r.label]}]{r.label}[/]", escape(stat),
                       f"{v.p:.3g}" if v and v.p is not None else "", str(v.n) if v else "",
                       str(v.seeds_needed) if v and v.seeds_needed else "")
     console.print(table)
     for r in results:
         console.print(f"[bold]{escape(r.claim.id)}[/]: {escape(r.claim.statement)} -- "
-                      f"{escape(r.verdict.detail if r.verdict else r.note)}", highlight=False)
+                      f"{escape(r.detail)}", highlight=False)
     for f in files:
         notes.print(f"wrote {escape(str(f))}", highlight=False)
     console.print(f"report: {escape(str((folder / 'report.html').resolve()))}", highlight=False)

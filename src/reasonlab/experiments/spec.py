@@ -116,6 +116,8 @@ class Profile(StrictConfig):
     the reduced run of ``make demo``."""
 
     seeds: list[int] | None = Field(None, min_length=1)
+    arms: list[str] | None = Field(None, min_length=1, description="run only these arms (and the "
+                                   "arms they start from); claims over others are left out")
     overrides: dict[str, list[str]] = Field(default_factory=dict)
 
 
@@ -148,7 +150,28 @@ class Experiment(StrictConfig):
                 for k, d in self.data.items()}
         arms = {k: a.model_copy(update={"overrides": a.overrides + more(a.train, k)})
                 for k, a in self.arms.items()}
-        return self.model_copy(update={"data": data, "arms": arms, "seeds": prof.seeds or self.seeds})
+        exp = self.model_copy(update={"data": data, "arms": arms, "seeds": prof.seeds or self.seeds})
+        return exp._subset(prof.arms, name) if prof.arms else exp
+
+    def _subset(self, wanted: list[str], profile: str) -> Experiment:
+        """Only the arms ``wanted``, the arms they start from, their data and their claims."""
+        unknown = [a for a in wanted if a not in self.arms]
+        if unknown:
+            raise ConfigError(f"profile {profile}: arms {unknown} are not arms ({_list(self.arms)})")
+        keep: list[str] = []
+        for arm in wanted:
+            at: str | None = arm
+            while at is not None and at not in keep:
+                keep.append(at)
+                at = self.arms[at].init
+        arms = {k: a for k, a in self.arms.items() if k in keep}
+        used = {x for k in arms for x in (arms[k].data, getattr(self.eval_set(k), "data", None)) if x}
+        claims = [c for c in self.claims if all(a in arms for a in self._claim_arms(c))]
+        return self.model_copy(update={"arms": arms, "claims": claims,
+                                       "data": {k: d for k, d in self.data.items() if k in used}})
+
+    def _claim_arms(self, claim: Claim) -> list[str]:
+        return [claim.side(w).arm for w in ("a", "b") if getattr(claim, w) is not None] + list(claim.arms)
 
     @model_validator(mode="after")
     def _references(self) -> Experiment:
@@ -189,8 +212,7 @@ class Experiment(StrictConfig):
             raise ValueError(f"claim ids {ids}: each must be unique")
         for c in self.claims:
             sides = [c.side(w) for w in ("a", "b") if getattr(c, w) is not None]
-            arms = [s.arm for s in sides] + list(c.arms)
-            for arm in arms:
+            for arm in self._claim_arms(c):
                 if arm not in self.arms:
                     raise ValueError(f"claim {c.id}: arm {arm!r} is not an arm ({_list(self.arms)})")
             for s in sides:

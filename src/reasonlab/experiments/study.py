@@ -40,8 +40,17 @@ class ClaimResult:
     def label(self) -> str:
         return self.verdict.verdict if self.verdict else MISSING
 
+    @property
+    def detail(self) -> str:
+        """How it was decided (and which seeds were left out), or why it could not be."""
+        if self.verdict is None:
+            return self.note
+        return self.verdict.detail + (f"; {self.note}" if self.note else "")
 
-def _values(exp: Experiment, out: Path, arm: str, measure: Measure) -> dict[int, float]:
+
+def _values(exp: Experiment, out: Path, arm: str, measure: Measure, unread: list[str]) -> dict[int, float]:
+    """Each seed's value; a seed whose run never logged the measure (an SPO run that skipped
+    every step logs no entropy) is left out and said in ``unread``; no seed at all is an error."""
     ev = exp.eval_set(arm)
     results = results_name(ev.data, ev.split) if ev else None
     got = {}
@@ -51,31 +60,43 @@ def _values(exp: Experiment, out: Path, arm: str, measure: Measure) -> dict[int,
             raise FileNotFoundError(run)
         if measure.kind == "eval" and not (run / "eval" / f"{results}.jsonl").is_file():
             raise FileNotFoundError(run / "eval")
-        got[seed] = read_measure(run, measure, results)
+        try:
+            got[seed] = read_measure(run, measure, results)
+        except ConfigError:
+            unread.append(run_name(arm, seed))
+    if not got:
+        raise ConfigError(f"no run of arm {arm} logged {measure.text} ({', '.join(unread)})")
     return got
 
 
 def decide(exp: Experiment, out: Path, claim: Claim) -> ClaimResult:
     """The claim's values and verdict from the runs under ``out``."""
     kind = TESTS[claim.test]
+    unread: list[str] = []
     try:
         if kind.shape == "trend":
             m = parse_measure(claim.measure)
-            values = {f"{a} [{m.text}]": _values(exp, out, a, m) for a in claim.arms}
+            values = {f"{a} [{m.text}]": _values(exp, out, a, m, unread) for a in claim.arms}
             points = [(exp.arms[a].params[claim.by], s, v)
                       for a, vals in zip(claim.arms, values.values(), strict=True) for s, v in vals.items()]
-            return ClaimResult(claim, kind.run(points=points, alpha=claim.alpha), values)
+            return ClaimResult(claim, kind.run(points=points, alpha=claim.alpha), values, _left_out(unread))
         sides = [claim.side(w) for w in ("a", "b") if getattr(claim, w) is not None]
-        values = {f"{s.arm} [{s.measure}]": _values(exp, out, s.arm, parse_measure(s.measure))
+        values = {f"{s.arm} [{s.measure}]": _values(exp, out, s.arm, parse_measure(s.measure), unread)
                   for s in sides}
         vals = list(values.values())
         if kind.shape == "value":
             verdict = kind.run(a=vals[0], value=claim.value, min_seeds=claim.min_seeds)
         else:
             verdict = kind.run(a=vals[0], b=vals[1] if len(vals) > 1 else vals[0], alpha=claim.alpha)
-        return ClaimResult(claim, verdict, values)
+        return ClaimResult(claim, verdict, values, _left_out(unread))
     except FileNotFoundError as e:
         return ClaimResult(claim, None, {}, f"not run yet: {e}")
+    except ConfigError as e:  # a measure no run logged, or no finite value to test
+        return ClaimResult(claim, None, {}, f"cannot be decided: {e}")
+
+
+def _left_out(unread: list[str]) -> str:
+    return f"left out, the measure not logged: {', '.join(unread)}" if unread else ""
 
 
 def plot_claim(result: ClaimResult, stem: Path) -> list[Path]:
@@ -115,11 +136,11 @@ def _verdict_html(results: Sequence[ClaimResult]) -> str:
     rows = []
     for r in results:
         v = r.verdict
-        stat = (f"{v.statistic} = {v.value:.4g}" + (f" [{v.ci[0]:.3g}, {v.ci[1]:.3g}]" if v.ci else "")
+        stat = (f"{v.statistic} = {v.value + 0.0:.4g}" + (f" [{v.ci[0]:.3g}, {v.ci[1]:.3g}]" if v.ci else "")
                 if v else "")
         p = f"{v.p:.3g}" if v and v.p is not None else ""
         need = str(v.seeds_needed) if v and v.verdict == INCONCLUSIVE and v.seeds_needed else ""
-        detail = v.detail if v else r.note
+        detail = r.detail
         rows.append("<tr>" + "".join(f"<td>{html.escape(x)}</td>" for x in (
             r.claim.id, r.claim.statement, r.label, stat, p, str(v.n) if v else "", need, detail)) + "</tr>")
     head = "".join(f"<th>{h}</th>" for h in ("claim", "statement", "verdict", "statistic", "p", "n",

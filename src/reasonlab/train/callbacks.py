@@ -13,6 +13,7 @@ a callback like any other; benches, tests and the web UI watch runs the same way
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -105,13 +106,16 @@ class RunDirWriter(Callback):
 
 
 class StopWhenPerfect(Callback):
-    """Stop once every eval set is at 100% exact for ``evals`` evaluations in a row."""
+    """Stop once every eval set (or those named in ``watch``) is at 100% exact for ``evals``
+    evaluations in a row. Watching only ``dev`` keeps a held-out set from choosing the step
+    that its own accuracy is then read at."""
 
-    def __init__(self, evals: int, streak: int = 0) -> None:
-        self.evals, self.streak = evals, streak
+    def __init__(self, evals: int, streak: int = 0, watch: Sequence[str] | None = None) -> None:
+        self.evals, self.streak, self.watch = evals, streak, watch
 
     def on_eval(self, info: StepInfo, control: Control) -> None:
-        exact = [v for k, v in info.metrics.items() if k.startswith("eval/") and k.endswith("/exact")]
+        exact = [v for k, v in info.metrics.items() if k.startswith("eval/") and k.endswith("/exact")
+                 and (self.watch is None or k.split("/")[1] in self.watch)]
         self.streak = self.streak + 1 if exact and min(exact) == 1.0 else 0
         if self.evals and self.streak >= self.evals:
             control.request_stop(f"every eval set at 100% exact for {self.streak} evals")

@@ -59,6 +59,8 @@ class SFTConfig(StrictConfig):
     eval_max_new_tokens: int | None = Field(None, ge=1, description="default: longest gold + 4")
     stop_when_perfect: int = Field(0, ge=0, description="stop after this many evals in a row "
                                    "with every eval set at 100% exact (0: never)")
+    stop_on: list[str] | None = Field(None, description="the eval sets stop_when_perfect watches "
+                                      "(default: every one; e.g. [dev] keeps held-out out of it)")
     save_every: int = Field(1000, ge=1)
     max_checkpoints: int = Field(2, ge=1)
     device: Literal["auto", "cpu", "cuda"] = "auto"
@@ -90,6 +92,10 @@ class _SFT:
         self.cfg, self.run, self.device = cfg, run, pick_device(cfg.device)
         splits, self.source = load_data(cfg.data)
         self.sets = eval_sets(splits, cfg.data.max_eval)
+        unknown = sorted(set(cfg.stop_on or ()) - set(self.sets))
+        if unknown:
+            raise ConfigError(f"field stop_on = {cfg.stop_on}: no eval set {', '.join(unknown)}; this "
+                              f"data has {', '.join(self.sets) or 'none'}")
         seed_all(cfg.seed)
         self.model, self.tok = self._model(ckpt, splits)
         run.write_config(to_yaml(cfg))
@@ -102,7 +108,7 @@ class _SFT:
         self.autocast = autocast_dtype(cfg.precision, self.device)
         self.scaler = grad_scaler(self.autocast, self.device)
         self.step, self.order = 0, (-1, np.arange(0))
-        self.stopper = StopWhenPerfect(cfg.stop_when_perfect)
+        self.stopper = StopWhenPerfect(cfg.stop_when_perfect, watch=cfg.stop_on)
         if ckpt:
             state = run.restore(ckpt, self.opt, self.sched, self.scaler)
             self.step, self.stopper.streak = state["step"], state.get("perfect", 0)

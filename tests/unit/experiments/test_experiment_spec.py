@@ -262,3 +262,16 @@ def test_fingerprints_follow_config_content_not_the_output_folder(tmp_path):
     preset.write_text(preset.read_text().replace("seed: 42", "seed: 43"), encoding="utf-8")
     after = {j.key: j.fingerprint for j in plan(load(tmp_path, raw), tmp_path, tmp_path / "out")}
     assert all(before[k] != after[k] for k in before)  # the data changed: so does everything downstream
+
+
+def test_a_profile_can_run_a_subset_of_the_arms(tmp_path):
+    raw = spec(profiles={"few": {"arms": ["a"]}, "bad": {"arms": ["zz"]}})
+    raw["data"]["other"] = {"config": str(CONFIGS / "boolean_world.yaml")}
+    raw["claims"].append({"id": "alone", "statement": "s", "test": "at_least", "measure": "eval:all",
+                          "a": "a", "value": 0.0})
+    exp = load(tmp_path, raw).with_profile("few")
+    assert list(exp.arms) == ["a", "warm"]  # a starts from warm: it stays
+    assert list(exp.data) == ["bw"] and [c.id for c in exp.claims] == ["alone"]  # c needs b
+    assert [j.key for j in plan(exp, tmp_path, tmp_path / "o")][:2] == ["data/bw", "train/warm-s0"]
+    with pytest.raises(ConfigError, match=r"profile bad: arms \['zz'\] are not arms"):
+        load(tmp_path, raw).with_profile("bad")

@@ -37,6 +37,16 @@ def test_stop_when_perfect_counts_consecutive_perfect_evals():
     assert stop.streak == 2
 
 
+def test_stop_when_perfect_watches_only_the_named_sets():
+    stop = StopWhenPerfect(1, watch=["dev"])
+    hooks = Callbacks([stop])
+    hooks.eval(StepInfo(1, 9, None, None, {"eval/dev/exact": 1.0, "eval/held_out/exact": 0.0}))
+    assert hooks.control.stop  # a wrong held-out input does not keep it training
+    every = Callbacks([StopWhenPerfect(1)])
+    every.eval(StepInfo(1, 9, None, None, {"eval/dev/exact": 1.0, "eval/held_out/exact": 0.0}))
+    assert not every.control.stop
+
+
 def test_run_folder_refused_unless_overwrite_or_resume(tmp_path):
     root = tmp_path / "r"
     (root / "eval").mkdir(parents=True)
