@@ -86,7 +86,7 @@ def test_help_on_every_command(capsys):
 
 
 def test_demo_runs_and_checks_every_rung(capsys):
-    assert main(["demo", "--samples", "20000", "--no-train"]) == 0  # training: tests/unit/train
+    assert main(["demo", "--samples", "20000", "--no-study"]) == 0  # the experiment: test_cli_experiment
     out = capsys.readouterr().out
     for rung in ("rung 1", "rung 2", "rung 3"):
         assert rung in out

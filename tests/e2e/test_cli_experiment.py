@@ -211,7 +211,7 @@ def test_a_killed_run_resumes_from_its_checkpoint(tmp_path):
     argv = [
         sys.executable,
         "-m",
-        "reasonlab",
+        "reasonlab.cli",
         "experiment",
         "run",
         str(f),

@@ -3,10 +3,11 @@
 1. The exact engine: a random discrete SCM and a linear-Gaussian one, one query per rung of
    each, every exact answer beside a Monte Carlo estimate (rung 3 by replaying the sampled noise
    under the intervention).
-2. Training (``--train``, on by default; about a minute on a CPU): SFT of a tiny GPT-2 on the
-   boolean world (``configs/rl/boolean_warmup.yaml``, deliberately stopped early), then GRPO from
-   it (``configs/rl/grpo_boolean.yaml``), with a table of the greedy exact match before and after
-   RL on the dev inputs and on the held-out one. Runs go to ``runs/demo_*``.
+2. A reduced experiment (``--study``, on by default; a few minutes on 2 CPU cores): the
+   ``demo`` profile of ``spo_vs_drgrpo`` -- one SFT warm-up of a tiny GPT-2 on the boolean world,
+   Dr.GRPO and SPO 3.2 from it over 3 seeds, each final model scored on the test split, the
+   claims over those arms decided (verdict table) and ``report.html`` written, all under
+   ``experiments/spo_vs_drgrpo-demo/``. See ``reasonlab experiment`` and docs/experiments.md.
 """
 
 from __future__ import annotations
@@ -31,8 +32,6 @@ from ..causal import (
 from ..causal.metrics import query_metrics
 from ..validation import SEED_MAX
 from .causal import print_model
-
-CONFIGS = Path(__file__).parents[1] / "configs" / "rl"  # presets ship with the package
 
 console = Console()
 
@@ -129,43 +128,26 @@ def demo(
     seed: Annotated[int, typer.Option(min=0, max=SEED_MAX, help="seed of the example models")] = 7,
     nodes: Annotated[int, typer.Option(help="variables per model")] = 6,
     samples: Annotated[int, typer.Option(help="Monte Carlo samples per query")] = 400_000,
-    train: Annotated[bool, typer.Option(help="also run SFT then GRPO on the boolean world")] = True,
+    study: Annotated[bool, typer.Option(help="also run the reduced experiment (a few minutes)")] = True,
+    experiment: Annotated[str, typer.Option(help="the experiment it runs (a shipped name or a file)")]
+    = "spo_vs_drgrpo",
+    profile: Annotated[str, typer.Option(help="the experiment's profile")] = "demo",
+    jobs: Annotated[int, typer.Option(min=1, help="jobs run in parallel")] = 2,
+    out: Annotated[Path | None, typer.Option(help="output folder (default experiments/<name>-<profile>)")]
+    = None,
 ) -> None:
-    """Run the exact engine on a built-in example (checked by Monte Carlo), then SFT and GRPO."""
+    """The exact engine on a built-in example (checked by Monte Carlo), then a reduced experiment:
+    data, training over seeds, evaluation, verdicts and report.html."""
     _discrete_part(seed, nodes, samples)
     _gaussian_part(seed, nodes, samples)
-    if train:
-        _training_part()
+    if study:
+        from .experiment import run_cmd
+
+        console.rule(f"[bold]A reduced experiment: {experiment} (profile {profile}), end to end")
+        console.print("finished jobs are skipped on a rerun; delete the output folder to start over",
+                      style="dim")
+        run_cmd(experiment, jobs=jobs, profile=profile, out=out, dry_run=False, progress=True)
     console.print("\nTry next:  reasonlab causal sample-model --nodes 10 --states 3 --seed 7 -o model.json"
                   '\n           reasonlab causal query model.json "P(v2 | do(v3=1), v0=0)"'
-                  "\n           reasonlab generate configs/causal_qa/n5_ladder_sft.yaml -o data/n5_ladder"
-                  "\n           reasonlab train rl configs/rl/seed003_spo_3.2.yaml init=runs/demo_sft")
-
-
-def _last_eval(root: Path) -> dict:
-    import json
-
-    rows = [json.loads(x) for x in (root / "metrics.jsonl").read_text().splitlines()]
-    return next(r for r in reversed(rows) if "test/score" in r)
-
-
-def _training_part() -> None:
-    from ..config import read_yaml, validate
-    from ..train.rl import RLConfig, train_rl
-    from ..train.sft import SFTConfig, train_sft
-
-    console.rule("[bold]SFT, then GRPO, on the boolean world (tiny GPT-2, CPU)")
-    sft = validate(SFTConfig, read_yaml(CONFIGS / "boolean_warmup.yaml") | {"name": "demo_sft"})
-    warm = train_sft(sft, overwrite=True)
-    rl = validate(RLConfig, read_yaml(CONFIGS / "grpo_boolean.yaml") | {"name": "demo_grpo",
-                                                                       "init": str(warm)})
-    tuned = train_rl(rl, overwrite=True)
-    before, after = _last_eval(warm), _last_eval(tuned)
-    t = Table(title="greedy exact match (all dev inputs; the held-out input 1,0,1,0,1 never trained on)",
-              title_justify="left")
-    for col in ("", "dev", "held-out"):
-        t.add_column(col, justify="right")
-    for label, m in (("after SFT (250 steps)", before), (f"after GRPO ({rl.steps} steps)", after)):
-        t.add_row(label, f"{m['eval/dev/exact']:.3f}", f"{m['eval/held_out/exact']:.3f}")
-    console.print(t)
-    console.print(f"runs: {warm}/ and {tuned}/ (metrics.jsonl, tb/, logs/, final/)")
+                  "\n           reasonlab experiment run spo_vs_drgrpo --jobs 2   # the full experiment"
+                  "\n           reasonlab experiment run heldout --dry-run       # every command it runs")

@@ -107,8 +107,7 @@ def _decide(exp, folder: Path) -> None:
     colour = {"held": "green", "not held": "red", "inconclusive": "yellow", "missing": "dim"}
     for r in results:
         v = r.verdict
-        stat = f"{v.statistic} = {v.value + 0.0:.4g}" + (f" [{v.ci[0]:.3g}, {v.ci[1]:.3g}]" if v and v.ci else "") \
-            if v else "see below"
+        stat = r.statistic or "see below"
         table.add_row(escape(r.claim.id), f"[{colour[r.label]}]{r.label}[/]", escape(stat),
                       f"{v.p:.3g}" if v and v.p is not None else "", str(v.n) if v else "",
                       str(v.seeds_needed) if v and v.seeds_needed else "")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -77,7 +78,7 @@ def flags(out: Path, job: Job) -> list[str]:
 
 
 def command(job: Job, out: Path) -> list[str]:
-    return [sys.executable, "-m", "reasonlab", *job.argv, *flags(out, job)]
+    return [sys.executable, "-m", "reasonlab.cli", *job.argv, *flags(out, job)]
 
 
 def _env(threads: int) -> dict[str, str]:
@@ -96,60 +97,108 @@ def _tail(path: Path, lines: int = 6) -> str:
     return " | ".join(t.strip() for t in text[-lines:] if t.strip())
 
 
+class _Grid:
+    """The state of one run of the grid: what waits, what runs, what finished."""
+
+    def __init__(self, jobs: Sequence[Job], out: Path, n_jobs: int,
+                 on_done: Callable[[Outcome], None] | None) -> None:
+        self.jobs, self.out, self.n_jobs, self.on_done = list(jobs), out, n_jobs, on_done
+        self.threads = max(1, (os.cpu_count() or 1) // n_jobs)
+        self.pending = list(jobs)
+        self.running: dict[str, tuple[Job, subprocess.Popen, float, object]] = {}
+        self.outcomes: dict[str, Outcome] = {}
+        self.failed: list[Outcome] = []
+
+    def _ok(self, key: str) -> bool:
+        return key in self.outcomes and self.outcomes[key].status in ("done", "skipped")
+
+    def start_ready(self) -> int:
+        """Skip done jobs, start ready ones up to ``n_jobs``; returns how many were skipped."""
+        done = [j for j in self.pending if is_done(self.out, j)]
+        for job in done:
+            self.pending.remove(job)
+            self.outcomes[job.key] = Outcome(job.key, "skipped", 0.0, log_path(self.out, job))
+        ready = [j for j in self.pending if all(self._ok(d) for d in j.deps)]
+        while ready and len(self.running) < self.n_jobs and not self.failed:
+            job = ready.pop(0)
+            self.pending.remove(job)
+            self.running[job.key] = _start(job, self.out, self.threads)
+        if not self.running and self.pending and not self.failed:
+            raise ConfigError(f"jobs {', '.join(j.key for j in self.pending)} wait on inputs that did "
+                              "not finish")
+        return len(done)
+
+    def collect(self) -> int:
+        """Record every job that exited; returns how many did."""
+        finished = 0
+        for key in list(self.running):
+            job, proc, start, log = self.running[key]
+            if proc.poll() is None:
+                continue
+            log.close()
+            del self.running[key]
+            took = time.perf_counter() - start
+            if proc.returncode == 0:
+                atomic_write_text(state_path(self.out, job), json.dumps(
+                    {"fingerprint": job.fingerprint, "argv": list(job.argv), "seconds": round(took, 1)},
+                    indent=1) + "\n")
+            status = "done" if proc.returncode == 0 else "failed"
+            outcome = Outcome(key, status, took, log_path(self.out, job))
+            if outcome.status == "failed":
+                self.failed.append(outcome)
+            self.outcomes[key] = outcome
+            if self.on_done is not None:
+                self.on_done(outcome)
+            finished += 1
+        return finished
+
+    def stop(self) -> None:
+        """Terminate the running jobs (a training run resumes from its checkpoint next time)."""
+        for _, proc, _, log in self.running.values():
+            proc.terminate()
+            proc.wait()
+            log.close()
+        self.running.clear()
+
+
 def run_jobs(jobs: Sequence[Job], out: Path, n_jobs: int = 1, progress: bool = True,
              on_done: Callable[[Outcome], None] | None = None) -> list[Outcome]:
-    """Run every job not done yet, ``n_jobs`` at a time, in dependency order."""
-    threads = max(1, (os.cpu_count() or 1) // n_jobs)
-    outcomes: dict[str, Outcome] = {}
-    pending = [j for j in jobs]
-    running: dict[str, tuple[Job, subprocess.Popen, float, object]] = {}
-    failed: list[Outcome] = []
+    """Run every job not done yet, ``n_jobs`` at a time, in dependency order. Ctrl-C or SIGTERM
+    stops the running jobs too; the next run resumes them."""
+    grid = _Grid(jobs, out, n_jobs, on_done)
     bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("jobs"),
                    TimeElapsedColumn(), TimeRemainingColumn(), disable=not progress, transient=False)
-    with bar:
-        task = bar.add_task("experiment", total=len(jobs))
-        while pending or running:
-            for job in [j for j in pending if is_done(out, j)]:
-                pending.remove(job)
-                outcomes[job.key] = Outcome(job.key, "skipped", 0.0, log_path(out, job))
-                bar.advance(task)
-            ready = [j for j in pending if all(outcomes.get(d, Outcome("", "", 0, out)).status
-                                               in ("done", "skipped") for d in j.deps)]
-            while ready and len(running) < n_jobs and not failed:
-                job = ready.pop(0)
-                pending.remove(job)
-                running[job.key] = _start(job, out, threads)
-                bar.update(task, description=", ".join(sorted(running)))
-            if failed and not running:
-                break
-            if not running and pending and not ready:
-                blocked = ", ".join(j.key for j in pending)
-                raise ConfigError(f"jobs {blocked} wait on inputs that did not finish")
-            time.sleep(0.2)
-            for key in list(running):
-                job, proc, start, log = running[key]
-                if proc.poll() is None:
-                    continue
-                log.close()
-                del running[key]
-                took = time.perf_counter() - start
-                if proc.returncode == 0:
-                    atomic_write_text(state_path(out, job), json.dumps(
-                        {"fingerprint": job.fingerprint, "argv": list(job.argv), "seconds": round(took, 1)},
-                        indent=1) + "\n")
-                    outcome = Outcome(key, "done", took, log_path(out, job))
-                else:
-                    outcome = Outcome(key, "failed", took, log_path(out, job))
-                    failed.append(outcome)
-                outcomes[key] = outcome
-                if on_done is not None:
-                    on_done(outcome)
-                bar.advance(task)
-                bar.update(task, description=", ".join(sorted(running)) or "experiment")
-    if failed:
-        f = failed[0]
+    previous = _on_sigterm(_interrupt)
+    try:
+        with bar:
+            task = bar.add_task("experiment", total=len(grid.jobs))
+            while grid.pending or grid.running:
+                bar.advance(task, grid.start_ready())
+                if grid.failed and not grid.running:
+                    break
+                bar.update(task, description=", ".join(sorted(grid.running)) or "experiment")
+                time.sleep(0.2)
+                bar.advance(task, grid.collect())
+    finally:
+        grid.stop()
+        if previous is not None:
+            _on_sigterm(previous)
+    if grid.failed:
+        f = grid.failed[0]
         raise ConfigError(f"job {f.key} failed (log {f.log}): {_tail(f.log)}")
-    return [outcomes[j.key] for j in jobs if j.key in outcomes]
+    return [grid.outcomes[j.key] for j in grid.jobs if j.key in grid.outcomes]
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+def _on_sigterm(handler):
+    """Install ``handler`` for SIGTERM (main thread only); returns the one it replaces."""
+    try:
+        return signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread: leave signals alone
+        return None
 
 
 def _start(job: Job, out: Path, threads: int):

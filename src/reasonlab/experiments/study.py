@@ -41,6 +41,15 @@ class ClaimResult:
         return self.verdict.verdict if self.verdict else MISSING
 
     @property
+    def statistic(self) -> str:
+        """``name = value [CI]`` of the test (empty when it could not be decided)."""
+        v = self.verdict
+        if v is None:
+            return ""
+        ci = f" [{v.ci[0]:.3g}, {v.ci[1]:.3g}]" if v.ci else ""
+        return f"{v.statistic} = {v.value + 0.0:.4g}{ci}"  # + 0.0: no "-0"
+
+    @property
     def detail(self) -> str:
         """How it was decided (and which seeds were left out), or why it could not be."""
         if self.verdict is None:
@@ -136,8 +145,7 @@ def _verdict_html(results: Sequence[ClaimResult]) -> str:
     rows = []
     for r in results:
         v = r.verdict
-        stat = (f"{v.statistic} = {v.value + 0.0:.4g}" + (f" [{v.ci[0]:.3g}, {v.ci[1]:.3g}]" if v.ci else "")
-                if v else "")
+        stat = r.statistic
         p = f"{v.p:.3g}" if v and v.p is not None else ""
         need = str(v.seeds_needed) if v and v.verdict == INCONCLUSIVE and v.seeds_needed else ""
         detail = r.detail

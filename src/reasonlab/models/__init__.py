@@ -8,7 +8,10 @@ from .factory import (
     count_parameters,
     load_pretrained,
 )
+from .hf_logging import install as _install_hf_filter
 from .tokenizer import alphabet, char_tokenizer, data_tokenizer
+
+_install_hf_filter()
 
 __all__ = [
     "ARCHS",

@@ -3,26 +3,13 @@
 The LM head runs over completion positions only (``logits_to_keep``); rows whose group shares a
 prompt encode that prompt once (see :func:`completion_logits`). Unpadded prompts take the plain
 causal path with no attention mask to build: pads only follow EOS, and causal attention never
-lets an earlier token see them.
+lets an earlier token see them (transformers' warning about that is dropped in
+:mod:`reasonlab.models.hf_logging`).
 """
 
 from __future__ import annotations
 
-import logging
-
 import torch
-
-
-class _ExactWithoutMask(logging.Filter):
-    """transformers warns once when ``input_ids`` hold pad ids and no attention mask is given;
-    here that is deliberate and exact (right pads after EOS, under causal attention), so that
-    one message is dropped; every other warning passes."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not record.getMessage().startswith("We strongly recommend passing in an `attention_mask`")
-
-
-logging.getLogger("transformers.modeling_utils").addFilter(_ExactWithoutMask())
 
 
 def completion_logits(model, input_ids: torch.Tensor, attention_mask: torch.Tensor,
