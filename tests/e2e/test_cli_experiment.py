@@ -76,7 +76,7 @@ TINY = {
             "b": "frozen",
         },
         {
-            "id": "loss_bounded",
+            "id": "loss_bounded.1",  # a dot in the id: its figure keeps it
             "statement": "the warm-up's final loss stays below 100",
             "test": "at_most",
             "measure": "final:train/loss",
@@ -127,7 +127,7 @@ def test_run_trains_every_arm_and_seed_and_decides_every_claim(ran, capsys):
         assert (out / "runs" / run / "final" / "model.safetensors").is_file()
     assert not (out / "runs" / "warm-s0" / "eval").exists()  # evaluate: false
     record = json.loads((out / "verdict.json").read_text())
-    assert [c["id"] for c in record["claims"]] == ["rl_beats_frozen", "loss_bounded", "held_out_seen"]
+    assert [c["id"] for c in record["claims"]] == ["rl_beats_frozen", "loss_bounded.1", "held_out_seen"]
     for c in record["claims"]:
         assert c["verdict"] in VERDICTS
         assert (out / c["figure"]).is_file() and (out / c["figure"]).with_suffix(".png").is_file()
@@ -190,7 +190,7 @@ def test_report_rebuilds_from_what_exists(ran, tmp_path, capsys):
     assert (
         claims["rl_beats_frozen"]["verdict"] == "missing" and "grpo-s1" in claims["rl_beats_frozen"]["note"]
     )
-    assert claims["loss_bounded"]["verdict"] == "held"
+    assert claims["loss_bounded.1"]["verdict"] == "held"
 
 
 def test_a_killed_run_resumes_from_its_checkpoint(tmp_path):

@@ -34,7 +34,8 @@ def save_figure(fig: Figure, stem: str | Path) -> list[Path]:
             buf = io.BytesIO()
             meta = {"Date": None} if fmt == "svg" else {"Software": None}
             fig.savefig(buf, format=fmt, dpi=120, metadata=meta)
-            out.append(atomic_write_bytes(stem.with_suffix(f".{fmt}"), buf.getvalue()))
+            # appended, not with_suffix: a claim id such as spo_3.1 keeps its ".1"
+            out.append(atomic_write_bytes(stem.with_name(f"{stem.name}.{fmt}"), buf.getvalue()))
     return out
 
 

@@ -179,6 +179,7 @@ def run_jobs(jobs: Sequence[Job], out: Path, n_jobs: int = 1, progress: bool = T
                 bar.update(task, description=", ".join(sorted(grid.running)) or "experiment")
                 time.sleep(0.2)
                 bar.advance(task, grid.collect())
+            bar.update(task, description="experiment")
     finally:
         grid.stop()
         if previous is not None:

@@ -120,6 +120,16 @@ def test_graphs_unique_across_splits():
     assert not (hashes["dev"] & hashes["test"])
 
 
+@pytest.mark.parametrize(("mode", "advice"), [("global", "unique_graphs=across_splits"),
+                                              ("across_splits", "unique_graphs=off")])
+def test_too_few_distinct_graphs_suggests_a_looser_mode(mode, advice):
+    config = _config(nodes=[3], n_models={"train": 40, "dev": 2, "test": 2}, unique_graphs=mode,
+                     n_questions_per_model={"train": 1, "dev": 1, "test": 1}, states=[2], max_graph_tries=50)
+    with pytest.raises(ConfigError, match="could not find") as e:
+        _all(config)
+    assert advice in str(e.value) and f"unique_graphs={mode!r}" in str(e.value)
+
+
 def test_variants_share_graphs_questions_answers():
     out = {}
     for variant in ("specific", "generic", "hint"):

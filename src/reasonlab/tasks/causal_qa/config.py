@@ -68,12 +68,14 @@ class Filters(StrictConfig):
                               "n_questions_per_model gives all it has (else: error)")
 
 
-PROMPT_FIELDS = ("var_names", "values", "graph", "cpts", "question", "size", "answer_format")
+PROMPT_FIELDS = ("var_names", "values", "graph", "edges", "cpts", "question", "query", "size",
+                 "answer_format")
 
 
 class PromptConfig(StrictConfig):
     """Prompt variant and options; ``system``/``user`` override the variant's templates
-    (placeholders: {var_names} {values} {graph} {cpts} {question} {size} {answer_format})."""
+    (placeholders: {var_names} {values} {graph} {cpts} {question} {size} {answer_format}, and for
+    short prompts {edges} and {query})."""
 
     variant: Literal["specific", "generic", "hint"] = "specific"
     system: str | None = None

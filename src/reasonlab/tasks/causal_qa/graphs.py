@@ -56,11 +56,13 @@ def _unique_dag(config: CausalQAConfig, dag_config, split: str, nodes: int, inde
         if owner is None or (config.unique_graphs == "across_splits" and owner == split):
             taken.setdefault(h, split)
             return dag
+    looser = {"global": "unique_graphs=across_splits (a split may reuse its own structures) or off",
+              "across_splits": "unique_graphs=off (splits may then share structures)"}
     raise ConfigError(
         f"field n_models: could not find {getattr(config.n_models, split)} {split} graphs with "
         f"{nodes} nodes that are unique by WL hash (unique_graphs={config.unique_graphs!r}, "
         f"{config.max_graph_tries} tries); ask for fewer models, more nodes, other graph knobs, "
-        "or set unique_graphs=across_splits or off")
+        f"or set {looser[config.unique_graphs]}")
 
 
 def build_model(config: CausalQAConfig, nodes: int, states: int | None, split: str, index: int):

@@ -3,7 +3,11 @@ rendered into the templates of a variant with the original causal-reasoning stud
 (docs/origins.md).
 
 Placeholders: ``{var_names} {values} {graph} {cpts} {question} {size} {answer_format}``; the
-last is the answer format's own instruction (:mod:`.formats`).
+last is the answer format's own instruction (:mod:`.formats`). Two more serve short prompts for
+character-level models trained from scratch (not in the original study): ``{edges}`` (the graph
+as ``v1->v0 v1->v2``) and ``{query}`` (the question in the query grammar,
+``P(v0=1 | do(v4=1), v2=0) > P(v0=1 | do(v4=0), v2=0)?``) -- the latter hands the model the
+formalisation the original prompts ask it to find.
 Variants ``specific`` (exam-style, asks for a formalisation), ``generic`` (short expert system
 prompt) and ``hint`` (generic plus the algorithm) share everything but the wording, so datasets
 that differ only in the variant hold the same graphs, questions and answers. CPTs are listed in a
@@ -60,13 +64,21 @@ def _natural_key(name: str) -> tuple:
     return tuple(int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name))
 
 
-def graph_dot(model) -> str:
+def _edges(model) -> list[tuple[str, str]]:
     names = model.names
-    nodes = sorted(names, key=_natural_key)
-    edges = sorted(((names[p], names[c]) for c, pa in enumerate(model.parents) for p in pa),
-                   key=lambda e: (_natural_key(e[0]), _natural_key(e[1])))
+    return sorted(((names[p], names[c]) for c, pa in enumerate(model.parents) for p in pa),
+                  key=lambda e: (_natural_key(e[0]), _natural_key(e[1])))
+
+
+def graph_dot(model) -> str:
+    nodes = sorted(model.names, key=_natural_key)
     return ("strict digraph {\n" + "".join(f"  {v};\n" for v in nodes)
-            + "".join(f"  {a} -> {b};\n" for a, b in edges) + "}")
+            + "".join(f"  {a} -> {b};\n" for a, b in _edges(model)) + "}")
+
+
+def graph_edges(model) -> str:
+    """The graph in one short line: ``v1->v0 v1->v2`` (``no edges`` for none)."""
+    return " ".join(f"{a}->{b}" for a, b in _edges(model)) or "no edges"
 
 
 def _cpt_lines(model: DiscreteSCM, v: int, d: int) -> list[str]:
@@ -98,7 +110,7 @@ def describe_model(model, order: list[int], d: int) -> dict[str, str]:
                            for n in names)
         cpts = "\n".join(line for v in order for line in _cpt_lines(model, v, d))
     return {"var_names": ", ".join(names), "values": values, "graph": graph_dot(model),
-            "cpts": cpts, "size": str(model.n)}
+            "edges": graph_edges(model), "cpts": cpts, "size": str(model.n)}
 
 
 def _assign(pairs, sep: str = " and ") -> str:
@@ -138,5 +150,7 @@ def render(template: dict[str, str], model_fields: dict[str, str], question: Que
     ``instruction`` the answer format's)."""
     fields = dict(model_fields)
     fields["question"] = question_text(question.query, question.other)
+    q, other = question.query, question.other
+    fields["query"] = f"{q} > {other}?" if other is not None else f"{q}?"
     fields["answer_format"] = instruction
     return fill(template["system"], fields), fill(template["user"], fields)
