@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from helpers.browser import CHROMIUM, render
 from reasonlab.analysis.measures import parse_measure, read_measure
 from reasonlab.cli import main
 from reasonlab.cli.experiment import PACKAGED
@@ -334,44 +335,34 @@ def test_every_shipped_experiment_runs_its_smoke_profile(path, tmp_path):
         == 0
     )
     record = json.loads((out / "verdict.json").read_text())
-    assert record["claims"] and all(c["verdict"] in VERDICTS for c in record["claims"])
+    labels = [c["verdict"] for c in record["claims"]]
+    # two steps decide little (an SPO run with no correct sample logs no entropy: "missing"), but
+    # every claim gets a label and some are decided
+    assert labels and set(labels) <= VERDICTS | {"missing"} and set(labels) & VERDICTS
     assert (out / "report.html").is_file()
-
-
-CHROMIUM = Path("/usr/bin/chromium")
 
 
 @pytest.mark.browser
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (make test installs it)")
 def test_the_report_renders_in_headless_chromium(ran):
-    from playwright.sync_api import sync_playwright
-
     _, out, _ = ran
-    page_file = out / "report.html"
-    flags = [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-    ]
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=flags)
-        page = browser.new_page()
-        errors, requests = [], []
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.on("request", lambda r: requests.append(r.url))
-        page.goto(page_file.as_uri())
-        widths = page.eval_on_selector_all(
-            "figure svg", "els => els.map(e => e.getBoundingClientRect().width)"
-        )
-        verdicts = page.eval_on_selector_all(
-            "h2 + table tr td:nth-child(3)", "els => els.map(e => e.textContent)"
-        )
-        browser.close()
-    assert len(widths) >= 4 and all(w > 100 for w in widths)  # 3 claim figures + the loss curve
-    assert len(verdicts) == 3 and set(verdicts) <= VERDICTS
-    assert errors == [] and requests == [page_file.as_uri()]
+    cells = ("h2 + table tr td:nth-child(3)", "els => els.map(e => e.textContent)")  # the verdict column
+    page = render(out / "report.html", verdicts=cells)
+    assert len(page.figure_widths) >= 4 and all(w > 100 for w in page.figure_widths)  # 3 claims + a curve
+    assert len(page.queries["verdicts"]) == 3 and set(page.queries["verdicts"]) <= VERDICTS
+    assert page.errors == [] and page.requests == [(out / "report.html").as_uri()]
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (make test installs it)")
+def test_demo_runs_the_reduced_experiment_and_its_report_opens(tmp_path, capsys):
+    out = tmp_path / "demo"
+    assert main(["demo", "--samples", "20000", "--out", str(out)]) == 0  # what `make demo` runs
+    text = capsys.readouterr().out
+    assert "rung 3" in text and "experiment spo_vs_drgrpo: verdicts" in text
+    assert f"report: {(out / 'report.html').resolve()}" in text.replace("\n", "")
+    claims = json.loads((out / "verdict.json").read_text())["claims"]
+    assert {c["id"] for c in claims} >= {"entropy_rises_3.2", "improves_dr_grpo"}
+    page = render(out / "report.html")
+    assert len(page.figure_widths) >= len(claims) and page.errors == []

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers.browser import CHROMIUM, render
 from helpers.judge_server import serve_judge
 from reasonlab.cli import main
 
@@ -186,45 +187,18 @@ def test_report_is_one_offline_page(lab, tmp_path, capsys):
     assert "give a run folder" in capsys.readouterr().err and not (tmp_path / "x.html").exists()
 
 
-CHROMIUM = Path("/usr/bin/chromium")
-
-
 @pytest.mark.browser
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (make test installs it)")
 def test_report_renders_in_headless_chromium(lab, tmp_path):
-    from playwright.sync_api import sync_playwright
-
     runs = lab / "runs"
     out = tmp_path / "report.html"
     assert (
         main(["report", str(runs / "sft-s0"), str(runs / "deep"), "-o", str(out), "--resamples", "99"]) == 0
     )
-    flags = [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-quic",
-    ]
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=flags)
-        page = browser.new_page()
-        errors, requests = [], []
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.on("request", lambda r: requests.append(r.url))
-        page.goto(out.as_uri())
-        boxes = page.eval_on_selector_all(
-            "figure svg", "els => els.map(e => e.getBoundingClientRect().width)"
-        )
-        tables = page.eval_on_selector_all("table", "els => els.length")
-        browser.close()
-    assert len(boxes) >= 3 and all(w > 100 for w in boxes)  # every figure drawn
-    assert tables >= 2 and errors == []
-    assert requests == [out.as_uri()]  # nothing fetched beyond the page itself
+    page = render(out, tables=("table", "els => els.length"))
+    assert len(page.figure_widths) >= 3 and all(w > 100 for w in page.figure_widths)  # every figure drawn
+    assert page.queries["tables"] >= 2 and page.errors == []
+    assert page.requests == [out.as_uri()]  # nothing fetched beyond the page itself
 
 
 def flagged(trace: str) -> bool:

@@ -102,19 +102,24 @@ def _decide(exp, folder: Path) -> None:
     results, files = study(exp, folder)
     table = Table(title=f"experiment {exp.name}: verdicts", show_edge=False)
     table.add_column("claim", no_wrap=True)
-    for col in ("verdict", "statistic", "p", "n", "seeds needed"):
-        table.add_column(col)
+    table.add_column("verdict", no_wrap=True)
+    for col in ("value", "95% CI", "p", "n", "seeds needed"):
+        table.add_column(col, justify="right")
     colour = {"held": "green", "not held": "red", "inconclusive": "yellow", "missing": "dim"}
     for r in results:
         v = r.verdict
-        stat = r.statistic or "see below"
-        table.add_row(escape(r.claim.id), f"[{colour[r.label]}]{r.label}[/]", escape(stat),
+        table.add_row(escape(r.claim.id), f"[{colour[r.label]}]{r.label}[/]",
+                      f"{v.value + 0.0:.3g}" if v else "",
+                      f"[{v.ci[0]:.3g}, {v.ci[1]:.3g}]" if v and v.ci else "",
                       f"{v.p:.3g}" if v and v.p is not None else "", str(v.n) if v else "",
                       str(v.seeds_needed) if v and v.seeds_needed else "")
-    console.print(table)
-    for r in results:
+    wide = console if console.is_terminal else Console(width=110)  # a log file gets the whole table
+    wide.print(table)
+    for r in results:  # what each value is, and how it was decided
+        stat = f"{r.verdict.statistic}; " if r.verdict else ""
         console.print(f"[bold]{escape(r.claim.id)}[/]: {escape(r.claim.statement)} -- "
-                      f"{escape(r.detail)}", highlight=False)
-    for f in files:
-        notes.print(f"wrote {escape(str(f))}", highlight=False)
+                      f"{escape(stat + r.detail)}", highlight=False)
+    figures = [f for f in files if f.suffix in (".png", ".svg")]
+    notes.print(f"wrote verdict.json, {len(figures)} figures (PNG + SVG) and report.html under "
+                f"{escape(str(folder))}", highlight=False)
     console.print(f"report: {escape(str((folder / 'report.html').resolve()))}", highlight=False)
