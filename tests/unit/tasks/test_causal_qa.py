@@ -199,3 +199,27 @@ def test_unknown_answer_format_lists_the_registered_ones():
     with pytest.raises(ConfigError) as err:
         _config(answer_format="percent")
     assert all(name in str(err.value) for name in FORMATS)
+
+
+def test_a_model_whose_comparisons_all_tie_gives_no_question():
+    """At 1 decimal a 3-node model can have equal CPT rows on its only path: no yes/no answer
+    exists, so the model gives no question (instead of failing the whole dataset)."""
+    config = _config(seed=0, nodes=[3], states=[2], rungs={2: 1}, n_evidence=[0, 0], decimals=1,
+                     answer_format="comparison", unique_graphs="off",
+                     n_models={"train": 40, "dev": 1, "test": 1},
+                     n_questions_per_model={"train": 4, "dev": 4, "test": 4})
+    empty = [g for g in range(40) if not generate_group(config, "train", g)]
+    assert empty, "no all-tie model among 40: pick another seed for this test"
+    model = model_of(config, "train", empty[0])
+    names = model.names
+    for x in range(3):
+        for y in range(3):
+            if x == y:
+                continue
+            p = [query(model, f"P({names[y]}=1 | do({names[x]}={v}))").probability for v in (0, 1)]
+            assert abs(p[0] - p[1]) < 1e-9
+
+
+def test_yaml_off_is_read_as_the_string():
+    """YAML 1.1 reads a bare `off` as false; unique_graphs takes it as 'off'."""
+    assert _config(unique_graphs=False).unique_graphs == "off"

@@ -119,6 +119,11 @@ class CausalQAConfig(StrictConfig):
     reward: Literal["exact", "strict", "soft", "tvd", "seed_strict", "seed_soft"] = "exact"
     tolerance: float = Field(0.01, gt=0.0, description="TVD (or absolute error) counted correct")
 
+    @field_validator("unique_graphs", mode="before")
+    @classmethod
+    def _yaml_off(cls, v):
+        return "off" if v is False else v  # YAML 1.1 reads a bare `off` as false
+
     @field_validator("nodes", "states")
     @classmethod
     def _at_least_two(cls, v, info: ValidationInfo):

@@ -79,11 +79,13 @@ def _sample_questions(model, config: CausalQAConfig, split: str, rng: np.random.
     their weights (exactly, by largest remainder) and interleaved at random. Sampling a rung
     stops early after ``filters.max_tries`` draws in a row that add nothing (the model has no
     more distinct questions); fewer than asked is an error unless ``filters.allow_fewer``, and
-    none at all always is."""
+    none at all always is -- except on a model whose every comparison ties at the displayed
+    precision (a small graph at 1 decimal), which gives no question."""
     want = getattr(config.n_questions_per_model, split)
     f, fmt = config.filters, FORMATS[config.answer_format]
     kept: list[tuple[Question, Any, Any, dict]] = []
     seen: set[tuple[str, str]] = set()
+    ties = 0
     for rung, quota in rung_quotas(config.rungs, want).items():
         got, misses = 0, 0
         while got < quota and misses < f.max_tries:
@@ -97,13 +99,15 @@ def _sample_questions(model, config: CausalQAConfig, split: str, rng: np.random.
                 seen.add(key)
                 batch.append(q)
             for q, ans in zip(batch, _answers(model, batch), strict=True):
-                meta = None if ans is None else _keep(model, q, ans, f.bins)
+                tie = ans is not None and _tied(q, ans)
+                ties += tie
+                meta = None if ans is None or tie else _keep(model, q, ans, f.bins)
                 if meta is None:
                     misses += 1
                 else:
                     kept.append((q, *ans, meta))
                     got, misses = got + 1, 0
-    if want and (not kept or (len(kept) < want and not f.allow_fewer)):
+    if want and ((not kept and not ties) or (len(kept) < want and not f.allow_fewer)):
         raise ConfigError(
             f"fields filters / n_questions_per_model: model {mid} has only {len(kept)} distinct "
             f"questions that pass the filters, {want} were asked for; relax the filters (bins, "
@@ -112,11 +116,15 @@ def _sample_questions(model, config: CausalQAConfig, split: str, rng: np.random.
     return [kept[i] for i in rng.permutation(len(kept))]
 
 
+def _tied(q: Question, ans: tuple[Any, Any]) -> bool:
+    """A comparison whose two probabilities are equal has no yes/no answer."""
+    r, r2 = ans
+    return q.other is not None and abs(r.probability - r2.probability) < 1e-9
+
+
 def _keep(model, q: Question, ans: tuple[Any, Any], bins) -> dict | None:
     """The question's difficulty metadata, or None when a filter rejects it."""
-    r, r2 = ans
-    if q.other is not None and abs(r.probability - r2.probability) < 1e-9:
-        return None  # a tie has no yes/no answer
+    r, _ = ans
     meta = difficulty(model, q.query, None if isinstance(model, GaussianSCM) else r.ops)
     return None if bins is not None and meta["bin"] not in bins else meta
 
