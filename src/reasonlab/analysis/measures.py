@@ -10,7 +10,11 @@ A measure is a string, parsed once (:func:`parse_measure`) and read from a run f
 * ``eval:SLICE`` and ``eval@T:SLICE``: accuracy on the experiment's evaluation set
   (``eval/<name>.jsonl``) over *distinct prompts* -- each prompt's rows averaged first, so 81
   copies of one held-out input are one observation -- on ``all`` rows or a slice
-  (``held_out``, ``rung=3``, ``ve_ops=hard``, ...); ``@T`` scores at TVD tolerance ``T``.
+  (``held_out``, ``rung=3``, ``ve_ops=hard``, ...); ``@T`` scores at TVD tolerance ``T``;
+* ``trace:LABEL``: the share of the run's evaluation traces that carry a rule-based trace label
+  (``modeling_error``, ``error=conditioned``, ``strategy=recursive``, ...;
+  :data:`reasonlab.analysis.traces.LABELS`) -- read by an experiment, which knows the data
+  (:mod:`reasonlab.experiments.traces`).
 """
 
 from __future__ import annotations
@@ -25,15 +29,18 @@ import numpy as np
 from ..config import ConfigError
 from .curves import read_run
 from .results import load_eval
+from .traces import LABELS
 
 _METRIC = re.compile(r"(?P<how>first|final|max|min|mean|last(?P<k>[1-9]\d*)|step(?P<n>\d+)):(?P<name>\S+)")
 _EVAL = re.compile(r"eval(?:@(?P<tol>\d*\.?\d+))?:(?P<slice>\S+)")
+_TRACE = re.compile(r"trace:(?P<label>\S+)")
 HOWS = ("first", "final", "max", "min", "mean", "lastK", "stepN")
 
 
 @dataclass(frozen=True)
 class Measure:
-    """A parsed measure: a metric summary (``kind="metric"``) or eval accuracy (``"eval"``)."""
+    """A parsed measure: a metric summary (``kind="metric"``), eval accuracy (``"eval"``) or a
+    trace label's share (``"trace"``, the label in ``name``)."""
 
     text: str
     kind: str
@@ -53,9 +60,16 @@ def parse_measure(text: str, field: str = "measure") -> Measure:
     m = _EVAL.fullmatch(text.strip()) if isinstance(text, str) else None
     if m:
         return Measure(text, "eval", slice=m["slice"], tolerance=float(m["tol"]) if m["tol"] else None)
+    m = _TRACE.fullmatch(text.strip()) if isinstance(text, str) else None
+    if m:
+        if m["label"] not in LABELS:
+            raise ConfigError(f"field {field} = {text!r}: unknown trace label; choose from "
+                              f"{', '.join(LABELS)}")
+        return Measure(text, "trace", name=m["label"])
     raise ConfigError(f"field {field} = {text!r} is not a measure; write one of "
                       f"{', '.join(h + ':METRIC' for h in HOWS)} (a metrics.jsonl name, e.g. "
-                      "final:actor/entropy) or eval:SLICE / eval@T:SLICE (e.g. eval:held_out, eval:all)")
+                      "final:actor/entropy), eval:SLICE / eval@T:SLICE (e.g. eval:held_out, "
+                      "eval:all) or trace:LABEL (e.g. trace:modeling_error)")
 
 
 def _metric(run: Path, m: Measure) -> float:
@@ -94,6 +108,9 @@ def read_measure(run: str | Path, measure: Measure, results: str | None = None) 
     run = Path(run)
     if measure.kind == "metric":
         return _metric(run, measure)
+    if measure.kind == "trace":
+        raise ConfigError(f"measure {measure.text!r} is read by an experiment (it needs the data the "
+                          "run was evaluated on)")
     if results is None:
         raise ConfigError(f"measure {measure.text!r} reads an eval set, but none is named; give the "
                           "experiment an `evaluate:` entry")

@@ -132,6 +132,8 @@ class Experiment(StrictConfig):
     evaluate: EvalSet | None = None
     claims: list[Claim] = Field(default_factory=list)
     plots: list[str] = Field([], description="metrics.jsonl names to plot across arms")
+    traces: bool = Field(False, description="annotate every evaluation trace with the rule-based "
+                         "checks (causal_qa data): a table per arm, and trace:LABEL measures")
     profiles: dict[str, Profile] = Field(default_factory=dict)
 
     def with_profile(self, name: str | None) -> Experiment:

@@ -20,11 +20,13 @@ from ..analysis.figures import new_figure, save_figure
 from ..analysis.measures import Measure, parse_measure, read_measure
 from ..analysis.report import ReportInputs, build_report
 from ..analysis.results import load_eval
+from ..analysis.trace_tables import LabelRate
 from ..analysis.verdicts import INCONCLUSIVE, TESTS, Verdict
 from ..config import ConfigError
 from ..files import atomic_write_text
 from .plan import results_name, run_name
 from .spec import Claim, Experiment
+from .traces import label_share, run_annotations, trace_study
 
 MISSING = "missing"
 
@@ -67,8 +69,11 @@ def _values(exp: Experiment, out: Path, arm: str, measure: Measure, unread: list
         run = out / "runs" / run_name(arm, seed)
         if not (run / "metrics.jsonl").is_file():
             raise FileNotFoundError(run)
-        if measure.kind == "eval" and not (run / "eval" / f"{results}.jsonl").is_file():
+        if measure.kind in ("eval", "trace") and not (run / "eval" / f"{results}.jsonl").is_file():
             raise FileNotFoundError(run / "eval")
+        if measure.kind == "trace":
+            got[seed] = label_share(run_annotations(exp, out, arm, seed) or [], measure.name, run.name)
+            continue
         try:
             got[seed] = read_measure(run, measure, results)
         except ConfigError:
@@ -168,7 +173,9 @@ def study(exp: Experiment, out: Path) -> tuple[list[ClaimResult], list[Path]]:
     files.append(atomic_write_text(out / "verdict.json",
                                    json.dumps(_json_safe(record), indent=1, allow_nan=False) + "\n"))
     files += _curves(exp, out)
-    files.append(_report(exp, out, results))
+    rates, written = trace_study(exp, out) if exp.traces else ([], [])
+    files += written
+    files.append(_report(exp, out, results, rates))
     return results, files
 
 
@@ -183,7 +190,28 @@ def _curves(exp: Experiment, out: Path) -> list[Path]:
     return write_curves(runs, out / "figures" / "curves", logged) if logged else []
 
 
-def _report(exp: Experiment, out: Path, results: Sequence[ClaimResult]) -> Path:
+def _rates_html(rates: Sequence[LabelRate]) -> str:
+    """Arms across, trace labels down: share [95% CI] k/n (``-`` where no trace applies)."""
+    if not rates:
+        return ""
+    arms = list(dict.fromkeys(r.system for r in rates))
+    cell = {(r.system, r.label): r for r in rates}
+    rows = []
+    for label in dict.fromkeys(r.label for r in rates):
+        shown = [cell.get((a, label)) for a in arms]
+        if all(r is None or r.n == 0 or r.k == 0 for r in shown):
+            continue  # a label no trace carries is one line of zeros; the CSV keeps it
+        rows.append(f"<tr><td>{html.escape(label)}</td>" + "".join(
+            "<td>-</td>" if r is None or r.n == 0 else
+            f"<td>{r.rate:.2f} [{r.lo:.2f}, {r.hi:.2f}] {r.k}/{r.n}</td>" for r in shown) + "</tr>")
+    head = "".join(f"<th>{html.escape(a)}</th>" for a in arms)
+    return ("<h2>Trace analysis</h2><p class=note>rule-based labels of every evaluation trace, seeds "
+            "pooled per arm (figures/traces/rules.csv has every label)</p>"
+            f"<table><tr><th>label</th>{head}</tr>{''.join(rows)}</table>")
+
+
+def _report(exp: Experiment, out: Path, results: Sequence[ClaimResult],
+            rates: Sequence[LabelRate] = ()) -> Path:
     runs = _existing_runs(out)
     evals = [load_eval(f) for r in runs for f in sorted((r.path / "eval").glob("*.jsonl"))]
     if not runs:
@@ -193,5 +221,5 @@ def _report(exp: Experiment, out: Path, results: Sequence[ClaimResult]) -> Path:
     page = build_report(ReportInputs(runs, evals, figures), title=f"experiment {exp.name}")
     intro = (f"<p class=note>{html.escape(exp.description)}</p>" if exp.description else "") + (
         f"<p class=note>mirrors: {html.escape(exp.mirrors)}</p>" if exp.mirrors else "")
-    page = page.replace("</h1>", "</h1>" + intro + _verdict_html(results), 1)
+    page = page.replace("</h1>", "</h1>" + intro + _verdict_html(results) + _rates_html(rates), 1)
     return atomic_write_text(out / "report.html", page)
