@@ -25,6 +25,7 @@ from . import (
     export,
     generate,
     plot,
+    probe,
     report,
     traces,
     train,
@@ -36,7 +37,7 @@ app = typer.Typer(help="reasonlab: exact causal reasoning problems, training and
 
 # name -> typer sub-app; groups are looked up here, not in if-chains
 GROUPS: dict[str, typer.Typer] = {"causal": causal.app, "train": train.app, "trajectory": trajectory.app,
-                                  "experiment": experiment.app}
+                                  "experiment": experiment.app, "probe": probe.app}
 for _name, _group in GROUPS.items():
     app.add_typer(_group, name=_name)
 # name -> command function
