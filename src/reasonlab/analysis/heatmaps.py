@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from ..files import atomic_write_text
-from .figures import new_figure, save_figure
+from .figures import new_figure, save_figure, svg_text
 
 
 @dataclass(frozen=True)
@@ -33,10 +33,10 @@ def _ticks(ax, labels: Sequence[str], axis: str, limit: int = 40) -> None:
         ax.set_yticks(idx, [labels[i] for i in idx], fontsize=6)
 
 
-def write_heatmaps(panels: Sequence[Panel], stem: Path, xlabel: str, ylabel: str, columns: int = 4,
+def heatmap_figure(panels: Sequence[Panel], xlabel: str, ylabel: str, columns: int = 4,
                    cmap: str = "viridis", vmin: float | None = None, vmax: float | None = None,
-                   colorbar: str = "") -> list[Path]:
-    """One figure of ``panels`` (a grid, ``columns`` wide); PNG and SVG at ``stem``."""
+                   colorbar: str = ""):
+    """One figure of ``panels`` (a grid, ``columns`` wide)."""
     n = len(panels)
     cols = min(columns, n)
     grid_rows = (n + cols - 1) // cols
@@ -58,7 +58,17 @@ def write_heatmaps(panels: Sequence[Panel], stem: Path, xlabel: str, ylabel: str
         ax.set_ylabel(ylabel, fontsize=7)
     if image is not None:
         fig.colorbar(image, ax=axes, shrink=0.8, label=colorbar)
-    return save_figure(fig, stem)
+    return fig
+
+
+def write_heatmaps(panels: Sequence[Panel], stem: Path, xlabel: str, ylabel: str, **kw) -> list[Path]:
+    """:func:`heatmap_figure` as PNG and SVG at ``stem``."""
+    return save_figure(heatmap_figure(panels, xlabel, ylabel, **kw), stem)
+
+
+def heatmap_svg(panels: Sequence[Panel], xlabel: str, ylabel: str, **kw) -> str:
+    """:func:`heatmap_figure` as inline SVG markup (for a web page)."""
+    return svg_text(heatmap_figure(panels, xlabel, ylabel, **kw))
 
 
 def write_long_csv(path: Path, header: Sequence[str], rows: Sequence[Sequence]) -> Path:

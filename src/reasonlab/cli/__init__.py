@@ -27,6 +27,7 @@ from . import (
     plot,
     probe,
     report,
+    serve,
     traces,
     train,
     trajectory,
@@ -44,7 +45,7 @@ for _name, _group in GROUPS.items():
 COMMANDS = {"demo": demo.demo, "generate": generate.generate, "export": export.export_cmd,
             "eval": evaluate.evaluate, "test": evaluate.test_cmd, "compare": compare.compare_cmd,
             "plot": plot.plot_cmd, "data-stats": compare.data_stats_cmd, "report": report.report_cmd,
-            "traces": traces.traces_cmd}
+            "traces": traces.traces_cmd, "serve": serve.serve_cmd}
 for _name, _command in COMMANDS.items():
     app.command(_name)(_command)
 

@@ -49,19 +49,12 @@ def _examples(folder: Path, data: str, limit: int | None = None) -> list:
 
 def _prompt(folder: Path, tok, text: str | None, data: str | None, index: int) -> tuple[list[int], str]:
     """Token ids of the probed prompt and how it was chosen."""
-    from ..models.encoding import prompt_ids
+    from ..models.encoding import prompt_ids, text_ids
 
     if (text is None) == (data is None):
         raise ConfigError("give exactly one of --input TEXT or --data DIR/split")
     if text is not None:
-        text = text.replace("\\n", "\n")
-        ids = tok(text, add_special_tokens=False)["input_ids"]
-        if tok.unk_token_id is not None and tok.unk_token_id in ids:
-            bad = sorted({c for c in text if tok.convert_tokens_to_ids(c) == tok.unk_token_id})
-            raise ConfigError(f"--input {text!r}: characters {''.join(bad)!r} are not in the model's "
-                              "vocabulary; type a prompt in the format it was trained on")
-        head = [tok.bos_token_id] if tok.bos_token_id is not None else []
-        return [*head, *ids], "--input"
+        return text_ids(tok, text.replace("\\n", "\n")), "--input"
     examples = _examples(folder, data)
     if index >= len(examples):
         raise ConfigError(f"--index {index}: {data} has {len(examples)} examples (0..{len(examples) - 1})")

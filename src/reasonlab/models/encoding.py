@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import torch
 
+from ..config import ConfigError
 from ..tasks import Example
 
 
@@ -28,6 +29,17 @@ def prompt_ids(tok, example: Example) -> list[int]:
         return list(ids["input_ids"] if isinstance(ids, dict) or hasattr(ids, "keys") else ids)
     head = [tok.bos_token_id] if tok.bos_token_id is not None else []
     return [*head, *tok(example.text(), add_special_tokens=False)["input_ids"]]
+
+
+def text_ids(tok, text: str) -> list[int]:
+    """A prompt typed by a person, as :func:`prompt_ids` would encode it for a char tokenizer
+    (``[bos] + text``); characters outside the vocabulary are one clear error."""
+    ids = tok(text, add_special_tokens=False)["input_ids"]
+    if tok.unk_token_id is not None and tok.unk_token_id in ids:
+        bad = sorted({c for c in text if tok.convert_tokens_to_ids(c) == tok.unk_token_id})
+        raise ConfigError(f"input {text!r}: characters {''.join(bad)!r} are not in the model's "
+                          "vocabulary; type a prompt in the format it was trained on")
+    return [tok.bos_token_id, *ids] if tok.bos_token_id is not None else ids
 
 
 def left_pad(tok, examples: Sequence[Example]) -> tuple[torch.Tensor, torch.Tensor]:

@@ -52,7 +52,8 @@ def ids_of(tok, texts):
 
 @pytest.fixture(scope="module")
 def world():
-    task, cfg = task_config({"task": "boolean_world", "seed": 42, "sizes": {"train": 8, "dev": 8, "test": 40}})
+    sizes = {"train": 8, "dev": 8, "test": 40}
+    task, cfg = task_config({"task": "boolean_world", "seed": 42, "sizes": sizes})
     distinct = {}
     for i in range(40):
         e = task.generate(cfg, "test", i)

@@ -1,4 +1,5 @@
-"""A partly trained boolean-world policy shared by the RL tests (about 8 s of SFT, once)."""
+"""Session fixtures shared across the suite: a partly trained boolean-world policy (about 8 s of
+SFT, once) that the RL tests start from and the web lab serves."""
 
 from __future__ import annotations
 

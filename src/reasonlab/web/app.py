@@ -1,0 +1,207 @@
+"""The lab's routes (FastHTML): runs, one run, the boolean playground and its answer fragment.
+
+A request from htmx (header ``HX-Request``) gets the fragment it swaps in; any other gets a full
+page with the vendored htmx. Bad input -- an unknown run, a run that is not a boolean world, an
+input that is not bits, a head the model lacks -- is one message in the page: status 400 for a
+page, 200 for an htmx fragment (htmx does not swap error responses), never a 500.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+
+from fasthtml.common import (
+    H1,
+    H2,
+    A,
+    Body,
+    Button,
+    Details,
+    Div,
+    FastHTML,
+    FileResponse,
+    Form,
+    Head,
+    Html,
+    Input,
+    Label,
+    Link,
+    Main,
+    Meta,
+    NotStr,
+    P,
+    Pre,
+    Script,
+    Span,
+    Style,
+    Summary,
+    Table,
+    Td,
+    Th,
+    Title,
+    Tr,
+    to_xml,
+)
+from pydantic import ValidationError
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from ..analysis.curves import curve, plot_metric, read_run
+from ..analysis.figures import svg_text
+from ..analysis.heatmaps import Panel, heatmap_svg
+from ..validation import InputError, describe, read_json
+from .catalog import Catalog, Run
+from .playground import Answer, answer, world_of
+
+STATIC = Path(__file__).parent / "static"
+CURVES = ("train/loss", "eval/dev/exact", "train/score", "actor/entropy", "response_length/mean")
+CSS = """body{font-family:system-ui,sans-serif;margin:1.5rem;max-width:72rem;color:#222}
+table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #ccc;padding:.2rem .5rem}
+.bad{color:#b00020}.ok{color:#1b5e20}.error{background:#fde7e9;padding:.5rem;border:1px solid #b00020}
+.bits label{margin-right:1rem}pre{background:#f6f6f6;padding:.5rem;overflow:auto}"""
+
+
+def _page(title: str, *body) -> HTMLResponse:
+    doc = Html(Head(Meta(charset="utf-8"), Title(title), Link(rel="icon", href="data:,"), Style(CSS),
+                    Script(src="/static/htmx.min.js")),
+               Body(Main(H1(title), *body)))
+    return HTMLResponse(to_xml(doc))
+
+
+def _error(message: str) -> Div:
+    return Div(message, cls="error", id="error")
+
+
+def guarded(fn: Callable) -> Callable:
+    """A user's mistake becomes a message (400 page, 200 htmx fragment), never a traceback."""
+    @wraps(fn)
+    async def run(request: Request, *args, **kwargs):
+        try:
+            return await fn(request, *args, **kwargs)
+        except (InputError, ValidationError) as e:
+            text = describe(e, "form") if isinstance(e, ValidationError) else str(e)
+            if request.headers.get("HX-Request"):  # keep the swapped element's id for the next swap
+                target = request.headers.get("HX-Target") or "answer"
+                return HTMLResponse(to_xml(Div(_error(text), id=target)))
+            doc = _page("reasonlab lab: error", _error(text), P(A("back to the runs", href="/")))
+            doc.status_code = 400
+            return doc
+    return run
+
+
+def _headline(metric: str) -> bool:
+    return "exact" in metric or "score" in metric or metric == "train/loss"
+
+
+def _runs_table(catalog: Catalog) -> Table:
+    rows = [Tr(Th("run"), Th("steps"), Th("last metrics"), Th(""))]
+    for r in catalog.runs():
+        m = read_run(r.path)
+        last = m.rows[-1] if m.rows else {}
+        shown = ", ".join(f"{k}={v:.3g}" for k, v in last.items() if isinstance(v, float) and _headline(k))
+        boolean = (r.task() or {}).get("task") == "boolean_world"
+        play = A("playground", href=f"/play/{r.id}") if boolean else ""
+        rows.append(Tr(Td(A(r.name, href=f"/runs/{r.id}")), Td(str(last.get("step", ""))), Td(shown),
+                       Td(play)))
+    return Table(*rows, id="runs")
+
+
+def _run_view(run: Run) -> list:
+    metrics = read_run(run.path)
+    parts: list = [P(str(run.path))]
+    for metric in [m for m in CURVES if m in metrics.names()]:
+        c = curve([metrics], metric)
+        if c:
+            parts.append(Div(NotStr(svg_text(plot_metric([c], metric, "step"))), cls="curve"))
+    for f in sorted((run.path / "eval").glob("*.summary.json")):
+        s = read_json(f, "eval summary")
+        rows = [Tr(Th("slice"), Th("n"), Th("prompts"), Th("exact"))]
+        for k, v in [("all", s), *s.get("slices", {}).items()]:
+            rows.append(Tr(Td(k), Td(str(v.get("n"))), Td(str(v.get("prompts", ""))),
+                           Td(f"{v.get('exact_match', 0):.3f}")))
+        parts += [H2(f"eval: {f.name.removesuffix('.summary.json')}"), Table(*rows)]
+    config = (run.path / "config.yaml").read_text() if (run.path / "config.yaml").is_file() else ""
+    parts.append(Details(Summary("config"), Pre(config)))
+    return parts
+
+
+def _answer_view(a: Answer, draw: bool = True) -> Div:
+    rows = [Tr(Th("field"), Th("rules"), Th("model"), Th(""))]
+    for f in a.fields:
+        rows.append(Tr(Td(f.name), Td(str(f.rules)), Td("-" if f.model is None else str(f.model)),
+                       Td("ok" if f.ok else "wrong", cls="ok" if f.ok else "bad")))
+    L, H = a.attention.shape[:2]
+    panels = [Panel(a.attention[i, h], f"layer {i} head {h}", a.tokens, a.tokens)
+              for i in range(L) for h in range(H)]
+    svg = heatmap_svg(panels, "key", "query", columns=H, vmin=0.0, vmax=1.0,
+                      colorbar="attention") if draw else ""
+    verdict = Span("exact" if a.exact else "not exact", cls="ok" if a.exact else "bad", id="verdict")
+    return Div(P("input ", Span(a.prompt, id="shown-input"), ": model ", Span(repr(a.model), id="model-text"),
+                 " ", verdict), Table(*rows, id="fields"), Div(NotStr(svg), cls="attention"), id="answer")
+
+
+def _heads(form, n_layer: int, n_head: int) -> list[tuple[int, int]]:
+    return [(i, h) for i in range(n_layer) for h in range(n_head) if form.get(f"h{i}_{h}")]
+
+
+def _bits(form, n: int) -> str:
+    return ",".join("1" if form.get(f"b{i}") else "0" for i in range(n))
+
+
+def build_app(catalog: Catalog) -> FastHTML:
+    app = FastHTML(default_hdrs=False, secret_key="reasonlab-lab", key_fname="/dev/null")
+
+    @app.route("/static/htmx.min.js")
+    def htmx_js():
+        return FileResponse(STATIC / "htmx.min.js", media_type="text/javascript")
+
+    @app.route("/")
+    @guarded
+    async def index(request: Request):
+        where = P(f"runs under {', '.join(map(str, catalog.roots))}")
+        return _page("reasonlab lab", where, _runs_table(catalog))
+
+    @app.route("/runs/{rid}")
+    @guarded
+    async def run_page(request: Request, rid: str):
+        run = catalog.run(rid)
+        return _page(f"run {run.name}", *_run_view(run), P(A("all runs", href="/")))
+
+    @app.route("/play/{rid}")
+    @guarded
+    async def play(request: Request, rid: str):
+        run = catalog.run(rid)
+        world = world_of(run)
+        model, tok, lock = catalog.model(run)
+        n_layer, n_head = model.config.num_hidden_layers, model.config.num_attention_heads
+        bits = [Label(Input(type="checkbox", name=f"b{i}", id=f"b{i}"), name)
+                for i, name in enumerate(world.inputs)]
+        heads = [Label(Input(type="checkbox", name=f"h{i}_{h}", id=f"h{i}_{h}"), f"L{i}H{h}")
+                 for i in range(n_layer) for h in range(n_head)]
+        draw = Label(Input(type="checkbox", name="attention", id="attention", checked=True), "draw attention")
+        form = Form(Div(*bits, cls="bits"), P("ablate heads: ", *heads, " ", draw),
+                    Button("answer", type="submit"),
+                    hx_post=f"/play/{rid}/answer", hx_target="#answer", hx_swap="outerHTML",
+                    hx_trigger="change, submit", id="play")
+        first = _answer_view(answer(model, tok, lock, world, ",".join("0" * len(world.inputs))))
+        return _page(f"playground: {run.name}", P(f"world {html.escape(world.name)}: inputs "
+                     f"{', '.join(world.inputs)} -> {', '.join(world.outputs)}"), form, first,
+                     P(A("all runs", href="/")))
+
+    @app.route("/play/{rid}/answer", methods=["post"])
+    @guarded
+    async def play_answer(request: Request, rid: str):
+        run = catalog.run(rid)
+        world = world_of(run)
+        model, tok, lock = catalog.model(run)
+        form = await request.form()
+        inputs = form.get("inputs") or _bits(form, len(world.inputs))
+        heads = _heads(form, model.config.num_hidden_layers, model.config.num_attention_heads)
+        a = answer(model, tok, lock, world, str(inputs), heads)
+        view = _answer_view(a, draw=bool(form.get("attention")))
+        return HTMLResponse(to_xml(view)) if request.headers.get("HX-Request") else _page("answer", view)
+
+    return app
