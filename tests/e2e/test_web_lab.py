@@ -97,8 +97,11 @@ def test_toggling_an_input_and_a_head_changes_the_answer_in_chromium(served, tmp
         page.click("#b0")
         page.wait_for_function("document.querySelector('#shown-input').textContent == '1,0,0,0,0'")
         assert page.text_content("#model-text") == library("1,0,0,0,0")
+        page.click("#attention")  # draw every head's pattern for this answer
+        page.wait_for_selector("#answer .attention svg", timeout=30000)
         if shots:
             page.screenshot(path=f"{shots}/playground.png", full_page=True)
+        page.click("#attention")
         page.click(f"#h{head[0]}_{head[1]}")
         want = json.dumps(library("1,0,0,0,0", [head]))
         page.wait_for_function(f"document.querySelector('#model-text').textContent == {want}")

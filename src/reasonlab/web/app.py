@@ -128,16 +128,17 @@ def _run_view(run: Run) -> list:
     return parts
 
 
-def _answer_view(a: Answer, draw: bool = True) -> Div:
+def _answer_view(a: Answer) -> Div:
     rows = [Tr(Th("field"), Th("rules"), Th("model"), Th(""))]
     for f in a.fields:
         rows.append(Tr(Td(f.name), Td(str(f.rules)), Td("-" if f.model is None else str(f.model)),
                        Td("ok" if f.ok else "wrong", cls="ok" if f.ok else "bad")))
-    L, H = a.attention.shape[:2]
-    panels = [Panel(a.attention[i, h], f"layer {i} head {h}", a.tokens, a.tokens)
-              for i in range(L) for h in range(H)]
-    svg = heatmap_svg(panels, "key", "query", columns=H, vmin=0.0, vmax=1.0,
-                      colorbar="attention") if draw else ""
+    svg = ""
+    if a.attention is not None:
+        L, H = a.attention.shape[:2]
+        panels = [Panel(a.attention[i, h], f"layer {i} head {h}", a.tokens, a.tokens)
+                  for i in range(L) for h in range(H)]
+        svg = heatmap_svg(panels, "key", "query", columns=H, vmin=0.0, vmax=1.0, colorbar="attention")
     verdict = Span("exact" if a.exact else "not exact", cls="ok" if a.exact else "bad", id="verdict")
     return Div(P("input ", Span(a.prompt, id="shown-input"), ": model ", Span(repr(a.model), id="model-text"),
                  " ", verdict), Table(*rows, id="fields"), Div(NotStr(svg), cls="attention"), id="answer")
@@ -181,12 +182,12 @@ def build_app(catalog: Catalog) -> FastHTML:
                 for i, name in enumerate(world.inputs)]
         heads = [Label(Input(type="checkbox", name=f"h{i}_{h}", id=f"h{i}_{h}"), f"L{i}H{h}")
                  for i in range(n_layer) for h in range(n_head)]
-        draw = Label(Input(type="checkbox", name="attention", id="attention", checked=True), "draw attention")
+        draw = Label(Input(type="checkbox", name="attention", id="attention"), "draw attention (slower)")
         form = Form(Div(*bits, cls="bits"), P("ablate heads: ", *heads, " ", draw),
                     Button("answer", type="submit"),
                     hx_post=f"/play/{rid}/answer", hx_target="#answer", hx_swap="outerHTML",
                     hx_trigger="change, submit", id="play")
-        first = _answer_view(answer(model, tok, lock, world, ",".join("0" * len(world.inputs))))
+        first = _answer_view(answer(model, tok, lock, world, ",".join("0" * len(world.inputs)), draw=False))
         return _page(f"playground: {run.name}", P(f"world {html.escape(world.name)}: inputs "
                      f"{', '.join(world.inputs)} -> {', '.join(world.outputs)}"), form, first,
                      P(A("all runs", href="/")))
@@ -200,8 +201,8 @@ def build_app(catalog: Catalog) -> FastHTML:
         form = await request.form()
         inputs = form.get("inputs") or _bits(form, len(world.inputs))
         heads = _heads(form, model.config.num_hidden_layers, model.config.num_attention_heads)
-        a = answer(model, tok, lock, world, str(inputs), heads)
-        view = _answer_view(a, draw=bool(form.get("attention")))
+        a = answer(model, tok, lock, world, str(inputs), heads, draw=bool(form.get("attention")))
+        view = _answer_view(a)
         return HTMLResponse(to_xml(view)) if request.headers.get("HX-Request") else _page("answer", view)
 
     return app

@@ -16,7 +16,7 @@ import torch
 from pydantic import ValidationError
 
 from ..config import ConfigError
-from ..interp import ablate, attention, edited_generate
+from ..interp import ablate, attention
 from ..models.encoding import text_ids
 from ..tasks.boolean_world import BooleanWorldConfig, World, resolve_world
 from ..tasks.boolean_world.task import parse_completion, rule_answer
@@ -41,7 +41,7 @@ class Answer:
     rules: str
     model: str
     fields: list[Field]
-    attention: object  # (L, H, T, T) numpy array
+    attention: object  # (L, H, T, T) numpy array, or None when not drawn
     tokens: list[str]
 
     @property
@@ -71,15 +71,25 @@ def _fields(world: World, text: str) -> list[int | None]:
     return [*_pad(outs or [], len(world.outputs)), *_pad(summary or [], len(world.summary))]
 
 
+@torch.no_grad()
+def _greedy(model, tok, ids: list[int], max_new_tokens: int) -> str:
+    x = torch.tensor([ids])
+    out = model.generate(input_ids=x, attention_mask=torch.ones_like(x), do_sample=False,
+                         max_new_tokens=max_new_tokens, pad_token_id=tok.pad_token_id,
+                         eos_token_id=tok.eos_token_id)
+    return tok.decode(out[0, len(ids):], skip_special_tokens=True)
+
+
 def answer(model, tok, lock, world: World, inputs: str, heads: Sequence[tuple[int, int]] = (),
-           max_new_tokens: int = 32) -> Answer:
-    """The rules' and the model's answers for ``inputs`` (e.g. ``'1,0,1,0,1'``)."""
+           max_new_tokens: int = 32, draw: bool = True) -> Answer:
+    """The rules' and the model's answers for ``inputs`` (e.g. ``'1,0,1,0,1'``); ``draw``: the
+    attention pattern over input and answer too."""
     rules = rule_answer(world, inputs)
     ids = text_ids(tok, inputs)
     with lock, ablate(model, heads=heads):
-        model_text, _ = edited_generate(model, tok, ids, [], max_new_tokens)
+        model_text = _greedy(model, tok, ids, max_new_tokens)
         full = ids + tok(model_text, add_special_tokens=False)["input_ids"]
-        att = attention(model, torch.tensor([full]))[:, 0].numpy()
+        att = attention(model, torch.tensor([full]))[:, 0].numpy() if draw else None
     names = [*world.outputs, *world.summary]
     fields = [Field(n, r, m) for n, r, m in zip(names, _fields(world, rules), _fields(world, model_text),
                                                   strict=True)]
