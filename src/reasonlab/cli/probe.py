@@ -78,6 +78,15 @@ def _with_completion(model, tok, ids: list[int], n: int):
     return torch.tensor([full]), len(ids), text
 
 
+def _probed(run: Path, text: str | None, data: str | None, index: int, n: int | None, device: str):
+    """The model of ``run`` and the probed sequence: ``(folder, model, tok, seq (1, T), prompt
+    length, completion, source)``."""
+    folder, model, tok = _load(run, device)
+    ids, source = _prompt(folder, tok, text, data, index)
+    seq, start, completion = _with_completion(model, tok, ids, _new_tokens(n))
+    return folder, model, tok, seq, start, completion, source
+
+
 def _labels(tok, ids) -> list[str]:
     return [tok.decode([int(i)]).replace("\n", "\\n").replace(" ", "_") or f"<{int(i)}>" for i in ids]
 
@@ -93,9 +102,7 @@ def attention_cmd(run: Run, text: Input = None, data: Data = None, index: Index 
     from ..analysis.heatmaps import Panel, write_heatmaps, write_long_csv
     from ..interp import attention
 
-    folder, model, tok = _load(run, device)
-    ids, source = _prompt(folder, tok, text, data, index)
-    seq, _, completion = _with_completion(model, tok, ids, _new_tokens(max_new_tokens))
+    folder, model, tok, seq, _, completion, source = _probed(run, text, data, index, max_new_tokens, device)
     att = attention(model, seq.to(device))[:, 0].cpu().numpy()  # (L, H, T, T)
     labels = _labels(tok, seq[0])
     panels = [Panel(att[layer, h], f"layer {layer} head {h}", labels, labels)
@@ -118,9 +125,8 @@ def lens_cmd(run: Run, text: Input = None, data: Data = None, index: Index = 0,
     from ..interp import logit_lens
     from ..interp.activations import next_token_logprobs
 
-    folder, model, tok = _load(run, device)
-    ids, source = _prompt(folder, tok, text, data, index)
-    seq, start, completion = _with_completion(model, tok, ids, _new_tokens(max_new_tokens))
+    folder, model, tok, seq, start, completion, source = _probed(run, text, data, index, max_new_tokens,
+                                                                 device)
     if seq.shape[1] == start:
         raise ConfigError(f"{source}: the model writes nothing after this prompt (EOS first); "
                           "nothing to read the lens on")
