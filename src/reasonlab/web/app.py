@@ -52,9 +52,12 @@ from starlette.responses import HTMLResponse
 from ..analysis.curves import curve, plot_metric, read_run
 from ..analysis.figures import svg_text
 from ..analysis.heatmaps import Panel, heatmap_svg
+from ..analysis.traces import load_models
+from ..config import ConfigError
 from ..validation import InputError, describe, read_json
 from .catalog import Catalog, Run
 from .playground import Answer, answer, world_of
+from .questions import Filters, annotation, examples, find_datasets, graph_svg, outputs, select
 
 STATIC = Path(__file__).parent / "static"
 CURVES = ("train/loss", "eval/dev/exact", "train/score", "actor/entropy", "response_length/mean")
@@ -152,6 +155,65 @@ def _bits(form, n: int) -> str:
     return ",".join("1" if form.get(f"b{i}") else "0" for i in range(n))
 
 
+def _dataset(catalog: Catalog, did: str):
+    for d in find_datasets(catalog.roots):
+        if d.id == did:
+            return d
+    raise ConfigError(f"dataset {did!r}: no such causal_qa dataset under the served folders; pick one "
+                      "from /questions")
+
+
+def _int(value: str | None, field: str) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigError(f"{field} = {value!r}: give a whole number, e.g. 2") from None
+
+
+def _filters(q) -> Filters:
+    b = q.get("bin") or None
+    if b not in (None, "easy", "medium", "hard"):
+        raise ConfigError(f"bin = {b!r}: choose easy, medium or hard")
+    c = q.get("correct") or None
+    if c not in (None, "yes", "no"):
+        raise ConfigError(f"correct = {c!r}: choose yes or no")
+    return Filters(rung=_int(q.get("rung"), "rung"), bin=b, run=q.get("run") or None,
+                   correct=None if c is None else c == "yes")
+
+
+def _mark(got) -> Td:
+    if got is None:
+        return Td("-")
+    return Td("ok", cls="ok") if got.correct else Td("wrong", cls="bad")
+
+
+def _question_rows(did: str, split: str, items, outs, keep: list[int]) -> Table:
+    runs = list(outs)
+    rows = [Tr(Th("#"), Th("rung"), Th("bin"), Th("query"), Th("answer"), *[Th(r) for r in runs])]
+    for i in keep[:200]:
+        e = items[i]
+        marks = [_mark(outs[r].get(e.id)) for r in runs]
+        rows.append(Tr(Td(A(str(i), href=f"/questions/{did}/{split}/{i}")), Td(str(e.meta.get("rung"))),
+                       Td(str((e.meta.get("bins") or {}).get("ve_ops", ""))), Td(e.meta.get("query", "")),
+                       Td(e.answer), *marks))
+    return Div(P(f"{len(keep)} questions" + (" (first 200 shown)" if len(keep) > 200 else "")),
+               Table(*rows), id="qlist")
+
+
+def _annotation_view(a) -> Div:
+    flags = [("strategy", a.strategy.name if hasattr(a.strategy, "name") else str(a.strategy)),
+             ("graph surgery", a.surgery.verdict if a.surgery else "-"),
+             ("false independence claims", "; ".join(str(c) for c in a.false_claims) or "none"),
+             ("missing marginalisation", ", ".join(a.missing) or "none"),
+             ("extra marginalisation", ", ".join(a.extra) or "none"),
+             ("arithmetic slips", str(len(a.arithmetic))),
+             ("copy error", str(a.copy_error)),
+             ("modeling error", str(a.modeling_error))]
+    return Table(*[Tr(Th(k), Td(v)) for k, v in flags], cls="annotation")
+
+
 def build_app(catalog: Catalog) -> FastHTML:
     app = FastHTML(default_hdrs=False, secret_key="reasonlab-lab", key_fname="/dev/null")
 
@@ -163,7 +225,8 @@ def build_app(catalog: Catalog) -> FastHTML:
     @guarded
     async def index(request: Request):
         where = P(f"runs under {', '.join(map(str, catalog.roots))}")
-        return _page("reasonlab lab", where, _runs_table(catalog))
+        return _page("reasonlab lab", where, P(A("causal question browser", href="/questions")),
+                     _runs_table(catalog))
 
     @app.route("/runs/{rid}")
     @guarded
@@ -204,5 +267,54 @@ def build_app(catalog: Catalog) -> FastHTML:
         a = answer(model, tok, lock, world, str(inputs), heads, draw=bool(form.get("attention")))
         view = _answer_view(a)
         return HTMLResponse(to_xml(view)) if request.headers.get("HX-Request") else _page("answer", view)
+
+    @app.route("/questions")
+    @guarded
+    async def datasets(request: Request):
+        rows = [Tr(Th("dataset"), Th("splits"))]
+        for d in find_datasets(catalog.roots):
+            rows.append(Tr(Td(A(d.name, href=f"/questions/{d.id}")), Td(", ".join(d.splits()))))
+        return _page("causal questions", P(f"{len(rows) - 1} causal_qa datasets"),
+                     Table(*rows, id="datasets"), P(A("all runs", href="/")))
+
+    @app.route("/questions/{did}")
+    @guarded
+    async def question_list(request: Request, did: str):
+        ds = _dataset(catalog, did)
+        q = request.query_params
+        split = q.get("split") or ds.splits()[-1]
+        items, outs = examples(ds, split), outputs(ds, split, catalog.runs())
+        view = _question_rows(did, split, items, outs, select(items, outs, _filters(q)))
+        if request.headers.get("HX-Request"):
+            return HTMLResponse(to_xml(view))
+        pick = [Label(k, Input(name=k, value=q.get(k, ""), size=6))
+                for k in ("rung", "bin", "run", "correct")]
+        form = Form(Label("split", Input(name="split", value=split, size=6)), *pick, Button("filter"),
+                    hx_get=f"/questions/{did}", hx_target="#qlist", hx_swap="outerHTML", id="filters")
+        return _page(f"questions: {ds.name}", P("bin: easy / medium / hard (VE operations); run: a run "
+                     f"that evaluated this split ({', '.join(outs) or 'none yet'}); correct: yes / no"),
+                     form, view, P(A("datasets", href="/questions")))
+
+    @app.route("/questions/{did}/{split}/{index}")
+    @guarded
+    async def question(request: Request, did: str, split: str, index: str):
+        ds = _dataset(catalog, did)
+        items = examples(ds, split)
+        i = _int(index, "index")
+        if not 0 <= i < len(items):
+            raise ConfigError(f"index = {i}: {ds.name}/{split} has questions 0..{len(items) - 1}")
+        e = items[i]
+        model = load_models(ds.path)[e.meta["model_id"]]
+        parts = [Div(NotStr(graph_svg(model, e.meta["query"])), cls="graph"), H2("prompt"),
+                 Pre(e.text()), P("exact answer: ", Span(e.answer, id="gold")), H2("gold trace"),
+                 Pre(e.completion)]
+        for name, outs in outputs(ds, split, catalog.runs()).items():
+            got = outs.get(e.id)
+            if got is None:
+                continue
+            verdict = Span("correct" if got.correct else "wrong", cls="ok" if got.correct else "bad")
+            parts += [H2(f"{name}: ", verdict), Pre(got.text), _annotation_view(annotation(ds, e, got.text))]
+        back = P(A("back to the list", href=f"/questions/{did}?split={split}"))
+        return _page(f"{ds.name}/{split} #{i}", *parts, back)
 
     return app
