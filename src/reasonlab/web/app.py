@@ -34,12 +34,14 @@ from fasthtml.common import (
     NotStr,
     P,
     Pre,
+    Progress,
     Script,
     Span,
     Style,
     Summary,
     Table,
     Td,
+    Textarea,
     Th,
     Title,
     Tr,
@@ -50,7 +52,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from ..analysis.curves import curve, plot_metric, read_run
-from ..analysis.figures import svg_text
+from ..analysis.figures import new_figure, svg_text
 from ..analysis.heatmaps import Panel, heatmap_svg
 from ..analysis.traces import load_models
 from ..config import ConfigError
@@ -58,6 +60,8 @@ from ..validation import InputError, describe, read_json
 from .catalog import Catalog, Run
 from .playground import Answer, answer, world_of
 from .questions import Filters, annotation, examples, find_datasets, graph_svg, outputs, select
+from .rules import NAME, check, generate, truth_table, world_text
+from .training import Job, Trainer
 
 STATIC = Path(__file__).parent / "static"
 CURVES = ("train/loss", "eval/dev/exact", "train/score", "actor/entropy", "response_length/mean")
@@ -112,13 +116,20 @@ def _runs_table(catalog: Catalog) -> Table:
     return Table(*rows, id="runs")
 
 
-def _run_view(run: Run) -> list:
+def _curves(run: Run) -> Div:
+    """The run's curves; while it trains (no final model yet) the fragment polls itself."""
     metrics = read_run(run.path)
-    parts: list = [P(str(run.path))]
-    for metric in [m for m in CURVES if m in metrics.names()]:
-        c = curve([metrics], metric)
-        if c:
-            parts.append(Div(NotStr(svg_text(plot_metric([c], metric, "step"))), cls="curve"))
+    figs = [Div(NotStr(svg_text(plot_metric([c], m, "step"))), cls="curve")
+            for m in CURVES if m in metrics.names() and (c := curve([metrics], m))]
+    live = run.model_folder() is None
+    poll = ({"hx_get": f"/runs/{run.id}/curves", "hx_trigger": "every 2s", "hx_swap": "outerHTML"}
+            if live else {})
+    state = P(f"training: step {metrics.rows[-1]['step'] if metrics.rows else 0}", id="live") if live else ""
+    return Div(state, *figs, id="curves", **poll)
+
+
+def _run_view(run: Run) -> list:
+    parts: list = [P(str(run.path)), _curves(run)]
     for f in sorted((run.path / "eval").glob("*.summary.json")):
         s = read_json(f, "eval summary")
         rows = [Tr(Th("slice"), Th("n"), Th("prompts"), Th("exact"))]
@@ -214,6 +225,42 @@ def _annotation_view(a) -> Div:
     return Table(*[Tr(Th(k), Td(v)) for k, v in flags], cls="annotation")
 
 
+def _check_view(text: str) -> Div:
+    try:
+        world = check(text)
+    except InputError as e:
+        return Div(Pre(str(e), cls="error"), id="check")
+    rows = [Tr(*[Th(n) for n in world.inputs], Th("completion"))]
+    for r in truth_table(world):
+        rows.append(Tr(*[Td(str(b)) for b in r.inputs], Td(Pre(r.completion.strip()))))
+    noise = f" (noise bits {', '.join(world.noise)} at 0)" if world.noise else ""
+    shown = f": {len(world.inputs)} inputs -> {', '.join(world.outputs)}{noise}"
+    return Div(P(Span("valid", cls="ok"), shown), Table(*rows, id="truth"), id="check")
+
+
+def _status_view(job: Job) -> Div:
+    live = job.state == "running"
+    losses = [(r["step"], r["train/loss"]) for r in job.rows if "train/loss" in r]
+    parts = [P(f"{job.run.name}: {job.state}, step {job.step} of {job.total}", id="train-state"),
+             Progress(value=str(job.step), max=str(job.total))]
+    if job.message:
+        parts.append(_error(job.message))
+    if len(losses) >= 2:
+        fig, ax = new_figure(4.8, 2.6)
+        ax.plot([x for x, _ in losses], [y for _, y in losses])
+        ax.set_xlabel("step")
+        ax.set_ylabel("train/loss")
+        parts.append(Div(NotStr(svg_text(fig)), cls="curve"))
+    if live:
+        parts.append(Button("stop", hx_post=f"/train/stop/{job.id}", hx_target="#training",
+                            hx_swap="outerHTML", id="stop"))
+    else:
+        parts.append(P(A("the run", href="/"), " is in the runs list (with its playground)"))
+    poll = ({"hx_get": f"/train/status/{job.id}", "hx_trigger": "every 1s", "hx_swap": "outerHTML"}
+            if live else {})
+    return Div(*parts, id="training", **poll)
+
+
 def build_app(catalog: Catalog) -> FastHTML:
     app = FastHTML(default_hdrs=False, secret_key="reasonlab-lab", key_fname="/dev/null")
 
@@ -226,13 +273,18 @@ def build_app(catalog: Catalog) -> FastHTML:
     async def index(request: Request):
         where = P(f"runs under {', '.join(map(str, catalog.roots))}")
         return _page("reasonlab lab", where, P(A("causal question browser", href="/questions")),
-                     _runs_table(catalog))
+                     P(A("rules editor", href="/rules")), _runs_table(catalog))
 
     @app.route("/runs/{rid}")
     @guarded
     async def run_page(request: Request, rid: str):
         run = catalog.run(rid)
         return _page(f"run {run.name}", *_run_view(run), P(A("all runs", href="/")))
+
+    @app.route("/runs/{rid}/curves")
+    @guarded
+    async def run_curves(request: Request, rid: str):
+        return HTMLResponse(to_xml(_curves(catalog.run(rid))))
 
     @app.route("/play/{rid}")
     @guarded
@@ -316,5 +368,72 @@ def build_app(catalog: Catalog) -> FastHTML:
             parts += [H2(f"{name}: ", verdict), Pre(got.text), _annotation_view(annotation(ds, e, got.text))]
         back = P(A("back to the list", href=f"/questions/{did}?split={split}"))
         return _page(f"{ds.name}/{split} #{i}", *parts, back)
+
+    trainer = Trainer()
+    root = catalog.roots[0]
+
+    @app.route("/rules")
+    @guarded
+    async def rules_page(request: Request):
+        text = world_text()
+        editor = Form(Textarea(text, name="world", id="world", rows=14, cols=72, hx_post="/rules/check",
+                               hx_trigger="keyup changed delay:400ms", hx_target="#check",
+                               hx_swap="outerHTML"), id="editor")
+        fields = [Label(k, Input(name=k, id=f"size-{k}", value=v, size=6))
+                  for k, v in (("train", "2000"), ("dev", "200"), ("test", "200"))]
+        name = Label("dataset name", Input(name="name", id="data-name", value="my_world", size=16))
+        gen = Form(name, *fields,
+                   Label("held-out inputs", Input(name="omit", id="omit", value="", size=20,
+                                                  placeholder="1,0,1,0,1;0,0,0,0,0")),
+                   Button("generate", id="generate"), hx_post="/rules/generate", hx_include="#world",
+                   hx_target="#generated", hx_swap="outerHTML", id="gen")
+        where = P(f"datasets go to {root / 'data'}, runs to {root / 'runs'}")
+        return _page("rules editor", where, editor, _check_view(text), H2("generate a dataset"), gen,
+                     Div(id="generated"), Div(id="training"), P(A("all runs", href="/")))
+
+    @app.route("/rules/check", methods=["post"])
+    @guarded
+    async def rules_check(request: Request):
+        form = await request.form()
+        return HTMLResponse(to_xml(_check_view(str(form.get("world", "")))))
+
+    @app.route("/rules/generate", methods=["post"])
+    @guarded
+    async def rules_generate(request: Request):
+        form = await request.form()
+        sizes = {k: form.get(k, "") for k in ("train", "dev", "test")}
+        out, counts = generate(str(form.get("world", "")), root, str(form.get("name", "")), sizes,
+                               str(form.get("omit", "")))
+        train = Form(Input(type="hidden", name="data", value=out.name),
+                     Label("run name", Input(name="run", id="run-name", value=f"{out.name}_sft", size=16)),
+                     Label("steps", Input(name="steps", id="steps", value="300", size=6)),
+                     Button("train", id="train"), hx_post="/train/start", hx_target="#training",
+                     hx_swap="outerHTML")
+        done = P(Span("wrote", cls="ok"), f" {out}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+        return HTMLResponse(to_xml(Div(done, train, id="generated")))
+
+    @app.route("/train/start", methods=["post"])
+    @guarded
+    async def train_start(request: Request):
+        form = await request.form()
+        data = str(form.get("data", ""))
+        if not NAME.match(data) or not (root / "data" / data / "train.jsonl").is_file():
+            raise ConfigError(f"dataset = {data!r}: no dataset of that name under {root / 'data'}; "
+                              "generate one first")
+        job = trainer.start(root / "data" / data, root, str(form.get("run", "")),
+                            str(form.get("steps", "")))
+        return HTMLResponse(to_xml(_status_view(job)))
+
+    @app.route("/train/status/{job_id}")
+    @guarded
+    async def train_status(request: Request, job_id: str):
+        return HTMLResponse(to_xml(_status_view(trainer.job(job_id))))
+
+    @app.route("/train/stop/{job_id}", methods=["post"])
+    @guarded
+    async def train_stop(request: Request, job_id: str):
+        job = trainer.job(job_id)
+        job.stop.set()
+        return HTMLResponse(to_xml(_status_view(job)))
 
     return app
