@@ -298,7 +298,9 @@ def build_app(catalog: Catalog) -> FastHTML:
         heads = [Label(Input(type="checkbox", name=f"h{i}_{h}", id=f"h{i}_{h}"), f"L{i}H{h}")
                  for i in range(n_layer) for h in range(n_head)]
         draw = Label(Input(type="checkbox", name="attention", id="attention"), "draw attention (slower)")
-        form = Form(Div(*bits, cls="bits"), P("ablate heads: ", *heads, " ", draw),
+        typed = Label("or type a prompt ", Input(name="prompt", id="prompt", size=36,
+                                                 placeholder="1,0,1,0,1 do(...) or 1,0,1,0,1 -> ... do(...)"))
+        form = Form(Div(*bits, cls="bits"), P(typed), P("ablate heads: ", *heads, " ", draw),
                     Button("answer", type="submit"),
                     hx_post=f"/play/{rid}/answer", hx_target="#answer", hx_swap="outerHTML",
                     hx_trigger="change, submit", id="play")
@@ -314,7 +316,7 @@ def build_app(catalog: Catalog) -> FastHTML:
         world = world_of(run)
         model, tok, lock = catalog.model(run)
         form = await request.form()
-        inputs = form.get("inputs") or _bits(form, len(world.inputs))
+        inputs = form.get("prompt") or form.get("inputs") or _bits(form, len(world.inputs))
         heads = _heads(form, model.config.num_hidden_layers, model.config.num_attention_heads)
         a = answer(model, tok, lock, world, str(inputs), heads, draw=bool(form.get("attention")))
         view = _answer_view(a)

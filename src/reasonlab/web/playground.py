@@ -1,10 +1,10 @@
-"""The boolean-world playground: for one input (and optional do(...) or counterfactual text, as
-typed), the rules' answer beside the model's greedy answer field by field, with attention
-heads ablated on request and the attention pattern of the answer drawn.
+"""The boolean-world playground: for one input (ticked, or typed with do(...) or a
+counterfactual, up the ladder), the rules' answer beside the model's greedy answer field by
+field, with attention heads ablated on request and the attention pattern of the answer drawn.
 
 Everything goes through the library: the world from the run's task config, the rules' answer
-from :func:`reasonlab.tasks.boolean_world.task.rule_answer` (plain inputs) or from the examples
-of the run's dataset (rungs 2-3 prompts), the model through :mod:`reasonlab.interp`.
+from :func:`reasonlab.tasks.boolean_world.prompts.prompt_answer`, the model through
+:mod:`reasonlab.interp`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from ..config import ConfigError
 from ..interp import ablate, attention
 from ..models.encoding import text_ids
 from ..tasks.boolean_world import BooleanWorldConfig, World, resolve_world
-from ..tasks.boolean_world.task import parse_completion, rule_answer
+from ..tasks.boolean_world.prompts import prompt_answer
+from ..tasks.boolean_world.task import parse_completion
 from ..validation import describe
 from .catalog import Run
 
@@ -82,9 +83,10 @@ def _greedy(model, tok, ids: list[int], max_new_tokens: int) -> str:
 
 def answer(model, tok, lock, world: World, inputs: str, heads: Sequence[tuple[int, int]] = (),
            max_new_tokens: int = 32, draw: bool = True) -> Answer:
-    """The rules' and the model's answers for ``inputs`` (e.g. ``'1,0,1,0,1'``); ``draw``: the
-    attention pattern over input and answer too."""
-    rules = rule_answer(world, inputs)
+    """The rules' and the model's answers for ``inputs``, a prompt on any rung
+    (``'1,0,1,0,1'``, ``'1,0,1,0,1 do(newB=0)'``, ``'1,0,1,0,1 -> 0,1,0,1 do(newB=0)'``);
+    ``draw``: the attention pattern over input and answer too."""
+    rules = prompt_answer(world, inputs)
     ids = text_ids(tok, inputs)
     with lock, ablate(model, heads=heads):
         model_text = _greedy(model, tok, ids, max_new_tokens)

@@ -47,8 +47,7 @@ def test_pages_and_fragments(lab):
     frag = client.post(f"/play/{run.id}/answer", data={"b0": "on", "b2": "on", "b4": "on"}, headers=HX)
     assert frag.status_code == 200 and "<html" not in frag.text and 'id="answer"' in frag.text
     assert "<svg" not in frag.text  # no attention drawn unless asked
-    drawn = client.post(f"/play/{run.id}/answer", data={"inputs": "1,0,1,0,1", "attention": "on"},
-                        headers=HX)
+    drawn = client.post(f"/play/{run.id}/answer", data={"inputs": "1,0,1,0,1", "attention": "on"}, headers=HX)
     assert drawn.text.count("<svg") == 1
     full = client.post(f"/play/{run.id}/answer", data={"inputs": "1,0,1,0,1"})
     assert full.status_code == 200 and "<html" in full.text
@@ -82,12 +81,15 @@ def test_ablating_a_head_is_the_library_ablation(lab):
     assert changed  # some head matters to this answer
 
 
-@pytest.mark.parametrize("method, url, data, status, message", [
-    ("get", "/play/nope", None, 400, "run 'nope': no such run"),
-    ("get", "/runs/nope", None, 400, "no such run"),
-    ("post", "/play/{id}/answer", {"inputs": "1,2"}, 200, "give 5 comma-separated bits"),
-    ("post", "/play/{id}/answer", {"inputs": "a,b,c,d,e"}, 200, "give 5 comma-separated bits"),
-])
+@pytest.mark.parametrize(
+    "method, url, data, status, message",
+    [
+        ("get", "/play/nope", None, 400, "run 'nope': no such run"),
+        ("get", "/runs/nope", None, 400, "no such run"),
+        ("post", "/play/{id}/answer", {"inputs": "1,2"}, 200, "type 5 bits"),
+        ("post", "/play/{id}/answer", {"inputs": "1,0,1"}, 200, "give 5 comma-separated bits"),
+    ],
+)
 def test_bad_input_is_a_message_not_a_500(lab, method, url, data, status, message):
     client, run, _ = lab
     headers = HX if method == "post" else {}
@@ -109,3 +111,56 @@ def test_a_run_that_is_not_a_boolean_world_is_refused(tmp_path):
     assert r.status_code == 400 and "not trained on a boolean world" in r.text
     assert client.get(f"/runs/{rid}").status_code == 200
     assert "playground" not in client.get("/").text
+
+
+def test_prompts_up_the_ladder(tmp_path):
+    """Typed rung-2 and rung-3 prompts: the rules' answer by abduction and intervention, the
+    model's answer from the library; a model whose vocabulary lacks do(...) says so."""
+    import torch
+    import yaml
+
+    from reasonlab.models.factory import ModelConfig, build_model
+    from reasonlab.models.tokenizer import char_tokenizer
+    from reasonlab.tasks import task_config
+    from reasonlab.tasks.boolean_world.prompts import prompt_answer
+
+    spec = {
+        "task": "boolean_world",
+        "seed": 7,
+        "sizes": {"train": 60, "dev": 4, "test": 4},
+        "random_world": {"inputs": 5, "outputs": 4, "noise": 2},
+        "rungs": {1: 1.0, 2: 1.0, 3: 1.0},
+    }
+    task, cfg = task_config(spec)
+    world = resolve_world(cfg)
+    prompts = {
+        task.generate(cfg, "train", i).meta["rung"]: task.generate(cfg, "train", i).prompt for i in range(60)
+    }
+    run = tmp_path / "runs" / "ladder"
+    tok = char_tokenizer(
+        sorted(
+            {c for i in range(60) for e in [task.generate(cfg, "train", i)] for c in e.prompt + e.completion}
+        )
+    )
+    torch.manual_seed(0)
+    model = build_model(ModelConfig(n_embd=16, n_layer=1, n_head=2, n_positions=128), tok)
+    model.save_pretrained(run / "final")
+    tok.save_pretrained(run / "final")
+    (run / "metrics.jsonl").write_text('{"step": 1, "train/loss": 2.0}\n')
+    (run / "config.yaml").write_text(yaml.safe_dump({"data": {"task": spec}}))
+    catalog = Catalog([tmp_path / "runs"])
+    client = TestClient(build_app(catalog), raise_server_exceptions=False)
+    rid = catalog.runs()[0].id
+    for rung in (2, 3):
+        text = client.post(f"/play/{rid}/answer", data={"prompt": prompts[rung]}, headers=HX).text
+        want = prompt_answer(world, prompts[rung])
+        got = [int(c) for c in re.findall(r"<td>[^<]+</td>\s*<td>(\d+)</td>", text)]
+        assert got == [int(x) for x in want.split()[0].split(",")] + [int(x) for x in want.split()[1::2]]
+        model_text = edited_generate(model.eval(), tok, text_ids(tok, prompts[rung]), [], 32)[0]
+        assert f'<span id="model-text">{model_text!r}</span>' in text
+
+
+def test_a_prompt_outside_the_models_vocabulary_is_a_message(lab):
+    client, run, _ = lab
+    r = client.post(f"/play/{run.id}/answer", data={"prompt": "1,0,1,0,1 do(newA=1)"}, headers=HX)
+    assert r.status_code == 200 and "not in the model's vocabulary" in r.text
