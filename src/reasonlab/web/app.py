@@ -51,9 +51,12 @@ from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from ..analysis.curves import curve, plot_metric, read_run
+from ..analysis.compare import compare
+from ..analysis.curves import curve, group_runs, plot_metric, read_run
 from ..analysis.figures import new_figure, svg_text
 from ..analysis.heatmaps import Panel, heatmap_svg
+from ..analysis.report import comparison_html
+from ..analysis.results import System, default_name, group_by_seed, load_eval
 from ..analysis.traces import load_models
 from ..config import ConfigError
 from ..validation import InputError, describe, read_json
@@ -111,9 +114,11 @@ def _runs_table(catalog: Catalog) -> Table:
         shown = ", ".join(f"{k}={v:.3g}" for k, v in last.items() if isinstance(v, float) and _headline(k))
         boolean = (r.task() or {}).get("task") == "boolean_world"
         play = A("playground", href=f"/play/{r.id}") if boolean else ""
-        rows.append(Tr(Td(A(r.name, href=f"/runs/{r.id}")), Td(str(last.get("step", ""))), Td(shown),
+        pick = Input(type="checkbox", name="ids", value=r.id, id=f"pick-{r.id}")
+        rows.append(Tr(Td(pick, A(r.name, href=f"/runs/{r.id}")), Td(str(last.get("step", ""))), Td(shown),
                        Td(play)))
-    return Table(*rows, id="runs")
+    return Form(Table(*rows, id="runs"), Button("compare the ticked runs", id="compare"),
+                action="/compare", method="get")
 
 
 def _curves(run: Run) -> Div:
@@ -259,6 +264,31 @@ def _status_view(job: Job) -> Div:
     poll = ({"hx_get": f"/train/status/{job.id}", "hx_trigger": "every 1s", "hx_swap": "outerHTML"}
             if live else {})
     return Div(*parts, id="training", **poll)
+
+
+def _compare_view(runs: list[Run]) -> list:
+    """Curves of the runs overlaid (runs that differ only in seed as one band) and, for each eval
+    file two or more systems share, the study layer's comparison table with significance."""
+    if len(runs) < 2:
+        raise ConfigError(f"compare: tick at least two runs (got {len(runs)})")
+    metrics = [read_run(r.path) for r in runs]
+    groups = group_runs(metrics)
+    parts: list = []
+    for m in CURVES:
+        curves = [c for g in groups if (c := curve(g, m))]
+        if curves:
+            parts.append(Div(NotStr(svg_text(plot_metric(curves, m, "step"))), cls="curve"))
+    by_name: dict[str, list] = {}
+    for r in runs:
+        for f in sorted((r.path / "eval").glob("*.jsonl")):
+            by_name.setdefault(f.name, []).append(load_eval(f))
+    for name, files in by_name.items():
+        systems = [System(default_name(g), tuple(g)) for g in group_by_seed(files)]
+        if len(systems) >= 2 and len({x.name for x in systems}) == len(systems):
+            parts += [H2(f"comparison on {name}"), NotStr(comparison_html(compare(systems)))]
+    if len(parts) == 0:
+        parts.append(P("these runs logged none of the plotted metrics and share no eval file"))
+    return parts
 
 
 def build_app(catalog: Catalog) -> FastHTML:
@@ -437,5 +467,12 @@ def build_app(catalog: Catalog) -> FastHTML:
         job = trainer.job(job_id)
         job.stop.set()
         return HTMLResponse(to_xml(_status_view(job)))
+
+    @app.route("/compare")
+    @guarded
+    async def compare_page(request: Request):
+        runs = [catalog.run(i) for i in request.query_params.getlist("ids")]
+        names = ", ".join(r.name for r in runs)
+        return _page("compare runs", P(names), *_compare_view(runs), P(A("all runs", href="/")))
 
     return app

@@ -32,13 +32,18 @@ def lab(tmp_path_factory):
                  "n_questions_per_model={train: 2, dev: 2, test: 3}"]) == 0
     splits = {s: read_split(data, s) for s in ("train", "dev", "test")}
     tok = data_tokenizer(splits)
-    torch.manual_seed(0)
-    model = build_model(ModelConfig(n_embd=16, n_layer=1, n_head=2, n_positions=1024), tok)
+    for i, name in enumerate(("rand", "rand2")):
+        torch.manual_seed(i)
+        model = build_model(ModelConfig(n_embd=16, n_layer=1, n_head=2, n_positions=1024), tok)
+        model.save_pretrained(root / "runs" / name / "final")
+        tok.save_pretrained(root / "runs" / name / "final")
+        (root / "runs" / name / "metrics.jsonl").write_text(
+            f'{{"step": 1, "train/loss": {3.0 + i}}}\n{{"step": 2, "train/loss": {2.0 + i}}}\n')
+        config = f"name: {name}\nseed: 0\nmodel: {{n_layer: {1 + i}}}\n"  # two systems, not two seeds
+        (root / "runs" / name / "config.yaml").write_text(config)
+        assert main(["eval", str(root / "runs" / name), "--data", str(data / "test"),
+                     "--max-new-tokens", "24"]) == 0
     run = root / "runs" / "rand"
-    model.save_pretrained(run / "final")
-    tok.save_pretrained(run / "final")
-    (run / "metrics.jsonl").write_text('{"step": 1, "train/loss": 3.0}\n')
-    assert main(["eval", str(run), "--data", str(data / "test"), "--max-new-tokens", "24"]) == 0
     catalog = Catalog([root])
     ds = find_datasets(catalog.roots)[0]
     return TestClient(build_app(catalog), raise_server_exceptions=False), ds, splits["test"], run
@@ -93,3 +98,18 @@ def test_unknown_datasets_and_questions_are_a_400(lab):
     r = client.get(f"/questions/{ds.id}/test/{len(test)}")
     assert r.status_code == 400 and f"questions 0..{len(test) - 1}" in r.text
     assert client.get(f"/questions/{ds.id}/test/x").status_code == 400
+
+
+def test_compare_ticked_runs(lab):
+    client, _, _, run = lab
+    from reasonlab.web.catalog import Catalog as _C
+
+    ids = [r.id for r in _C([run.parent]).runs()]
+    page = client.get("/compare", params=[("ids", i) for i in ids])
+    assert page.status_code == 200 and "comparison on n5-test.jsonl" in page.text
+    assert page.text.count("<svg") == 1  # the two loss curves on one figure
+    for name in ("rand", "rand2"):
+        summary = json.loads((run.parent / name / "eval" / "n5-test.summary.json").read_text())
+        assert f"<td>{name}</td><td>{100 * summary['exact_match']:.1f}" in page.text.replace("<b>", "")
+    one = client.get("/compare", params=[("ids", ids[0])])
+    assert one.status_code == 400 and "tick at least two runs" in one.text
