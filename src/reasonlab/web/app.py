@@ -32,10 +32,12 @@ from fasthtml.common import (
     Main,
     Meta,
     NotStr,
+    Option,
     P,
     Pre,
     Progress,
     Script,
+    Select,
     Span,
     Style,
     Summary,
@@ -59,9 +61,10 @@ from ..analysis.report import comparison_html
 from ..analysis.results import System, default_name, group_by_seed, load_eval
 from ..analysis.traces import load_models
 from ..config import ConfigError
+from ..interp import WeightEdit
 from ..validation import InputError, describe, read_json
 from .catalog import Catalog, Run
-from .playground import Answer, answer, world_of
+from .playground import Answer, Manipulation, answer, parse_neurons, world_of
 from .questions import Filters, annotation, examples, find_datasets, graph_svg, outputs, select
 from .rules import NAME, check, generate, truth_table, world_text
 from .training import Job, Trainer
@@ -159,8 +162,36 @@ def _answer_view(a: Answer) -> Div:
                   for i in range(L) for h in range(H)]
         svg = heatmap_svg(panels, "key", "query", columns=H, vmin=0.0, vmax=1.0, colorbar="attention")
     verdict = Span("exact" if a.exact else "not exact", cls="ok" if a.exact else "bad", id="verdict")
+    extra: list = []
+    if a.lens is not None:
+        layers = ["embed", *[f"block {i}" for i in range(a.lens.shape[0] - 1)]]
+        extra.append(Div(NotStr(heatmap_svg([Panel(a.lens, "logit lens", layers, list(a.answer_tokens))],
+                                            "token written", "read after", columns=1, vmin=0.0, vmax=1.0,
+                                            colorbar="p(token)")), cls="lens"))
+    if a.effects:
+        n = len(a.fields)
+        head_rows = [Tr(Th("head ablated"), Th("answer"), Th("fields right"))]
+        head_rows += [Tr(Td(f"L{e.layer}H{e.head}"), Td(repr(e.text)), Td(f"{e.fields_right}/{n}"))
+                      for e in a.effects]
+        extra.append(Table(*head_rows, id="effects"))
     return Div(P("input ", Span(a.prompt, id="shown-input"), ": model ", Span(repr(a.model), id="model-text"),
-                 " ", verdict), Table(*rows, id="fields"), Div(NotStr(svg), cls="attention"), id="answer")
+                 " ", verdict), Table(*rows, id="fields"), Div(NotStr(svg), cls="attention"), *extra,
+               id="answer")
+
+
+def _change(form, n_layer: int, n_head: int) -> Manipulation:
+    target = str(form.get("edit_target") or "").strip()
+    edit = None
+    if target:
+        try:
+            value, step = float(form.get("edit_value") or 1.0), int(form.get("edit_step") or 0)
+        except ValueError:
+            raise ConfigError(f"edit value = {form.get('edit_value')!r}, from step = "
+                              f"{form.get('edit_step')!r}: give a number and a whole step, "
+                              "e.g. 0.5 and 2") from None
+        edit = WeightEdit(target, str(form.get("edit_op") or "zero"), value, step)
+    neurons = parse_neurons(str(form.get("neurons") or ""))
+    return Manipulation(tuple(_heads(form, n_layer, n_head)), neurons, edit)
 
 
 def _heads(form, n_layer: int, n_head: int) -> list[tuple[int, int]]:
@@ -330,7 +361,18 @@ def build_app(catalog: Catalog) -> FastHTML:
         draw = Label(Input(type="checkbox", name="attention", id="attention"), "draw attention (slower)")
         typed = Label("or type a prompt ", Input(name="prompt", id="prompt", size=36,
                                                  placeholder="1,0,1,0,1 do(...) or 1,0,1,0,1 -> ... do(...)"))
-        form = Form(Div(*bits, cls="bits"), P(typed), P("ablate heads: ", *heads, " ", draw),
+        lens = Label(Input(type="checkbox", name="lens", id="lens"), "logit lens")
+        effects = Label(Input(type="checkbox", name="effects", id="effects"), "each head ablated")
+        neurons = Label("ablate neurons ", Input(name="neurons", id="neurons", size=14,
+                                                 placeholder="0:3, 1:17"))
+        edit = P("weight edit: ", Input(name="edit_target", id="edit-target", size=34,
+                                        placeholder="transformer.h.0.mlp.c_fc.weight[:, 0:16]"),
+                 Select(*[Option(o, value=o) for o in ("zero", "flip", "scale", "noise")], name="edit_op",
+                        id="edit-op"),
+                 Label(" value ", Input(name="edit_value", id="edit-value", value="1.0", size=4)),
+                 Label(" from step ", Input(name="edit_step", id="edit-step", value="0", size=3)))
+        form = Form(Div(*bits, cls="bits"), P(typed), P("ablate heads: ", *heads, " ", neurons), edit,
+                    P("show: ", draw, lens, effects),
                     Button("answer", type="submit"),
                     hx_post=f"/play/{rid}/answer", hx_target="#answer", hx_swap="outerHTML",
                     hx_trigger="change, submit", id="play")
@@ -347,8 +389,9 @@ def build_app(catalog: Catalog) -> FastHTML:
         model, tok, lock = catalog.model(run)
         form = await request.form()
         inputs = form.get("prompt") or form.get("inputs") or _bits(form, len(world.inputs))
-        heads = _heads(form, model.config.num_hidden_layers, model.config.num_attention_heads)
-        a = answer(model, tok, lock, world, str(inputs), heads, draw=bool(form.get("attention")))
+        change = _change(form, model.config.num_hidden_layers, model.config.num_attention_heads)
+        a = answer(model, tok, lock, world, str(inputs), draw=bool(form.get("attention")), change=change,
+                   lens=bool(form.get("lens")), effects=bool(form.get("effects")))
         view = _answer_view(a)
         return HTMLResponse(to_xml(view)) if request.headers.get("HX-Request") else _page("answer", view)
 

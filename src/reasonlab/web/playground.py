@@ -16,7 +16,8 @@ import torch
 from pydantic import ValidationError
 
 from ..config import ConfigError
-from ..interp import ablate, attention
+from ..interp import WeightEdit, ablate, anatomy, attention, edited_generate, logit_lens
+from ..interp.activations import next_token_logprobs
 from ..models.encoding import text_ids
 from ..tasks.boolean_world import BooleanWorldConfig, World, resolve_world
 from ..tasks.boolean_world.prompts import prompt_answer
@@ -37,6 +38,25 @@ class Field:
 
 
 @dataclass(frozen=True)
+class Manipulation:
+    """What to change for the next answer: heads and MLP neurons ablated (zeroed), and a weight
+    edit from a generation step on (applied by the cache-free decoding loop of
+    :func:`reasonlab.interp.edited_generate`)."""
+
+    heads: tuple[tuple[int, int], ...] = ()
+    neurons: tuple[tuple[int, int], ...] = ()
+    edit: WeightEdit | None = None
+
+
+@dataclass(frozen=True)
+class HeadEffect:
+    layer: int
+    head: int
+    text: str
+    fields_right: int
+
+
+@dataclass(frozen=True)
 class Answer:
     prompt: str
     rules: str
@@ -44,10 +64,24 @@ class Answer:
     fields: list[Field]
     attention: object  # (L, H, T, T) numpy array, or None when not drawn
     tokens: list[str]
+    lens: object = None  # (L + 1, answer tokens) p(the token written), or None
+    answer_tokens: list[str] = ()
+    effects: tuple[HeadEffect, ...] = ()
 
     @property
     def exact(self) -> bool:
         return all(f.ok for f in self.fields)
+
+
+def parse_neurons(text: str) -> tuple[tuple[int, int], ...]:
+    """``'0:3, 1:17'`` -> ((0, 3), (1, 17))."""
+    out = []
+    for part in filter(None, (p.strip() for p in (text or "").split(","))):
+        layer, _, n = part.partition(":")
+        if not (layer.strip().isdigit() and n.strip().isdigit()):
+            raise ConfigError(f"neurons = {text!r}: write layer:neuron pairs, e.g. 0:3, 1:17")
+        out.append((int(layer), int(n)))
+    return tuple(out)
 
 
 def world_of(run: Run) -> World:
@@ -81,19 +115,45 @@ def _greedy(model, tok, ids: list[int], max_new_tokens: int) -> str:
     return tok.decode(out[0, len(ids):], skip_special_tokens=True)
 
 
+def _right(world: World, rules: str, text: str) -> int:
+    return sum(a == b for a, b in zip(_fields(world, rules), _fields(world, text), strict=True))
+
+
+def _generate(model, tok, ids: list[int], n: int, edit: WeightEdit | None) -> str:
+    return edited_generate(model, tok, ids, [edit], n)[1] if edit else _greedy(model, tok, ids, n)
+
+
 def answer(model, tok, lock, world: World, inputs: str, heads: Sequence[tuple[int, int]] = (),
-           max_new_tokens: int = 32, draw: bool = True) -> Answer:
+           max_new_tokens: int = 32, draw: bool = True, change: Manipulation | None = None,
+           lens: bool = False, effects: bool = False) -> Answer:
     """The rules' and the model's answers for ``inputs``, a prompt on any rung
-    (``'1,0,1,0,1'``, ``'1,0,1,0,1 do(newB=0)'``, ``'1,0,1,0,1 -> 0,1,0,1 do(newB=0)'``);
-    ``draw``: the attention pattern over input and answer too."""
+    (``'1,0,1,0,1'``, ``'1,0,1,0,1 do(newB=0)'``, ``'1,0,1,0,1 -> 0,1,0,1 do(newB=0)'``), under
+    ``change`` (``heads``: a shortcut for its ablated heads). ``draw``: the attention pattern
+    over input and answer; ``lens``: the logit lens over the answer; ``effects``: the answer with
+    each head ablated in turn (on top of ``change``). Attention and lens read the ablated model
+    without the weight edit."""
+    change = change or Manipulation(heads=tuple(heads))
     rules = prompt_answer(world, inputs)
     ids = text_ids(tok, inputs)
-    with lock, ablate(model, heads=heads):
-        model_text = _greedy(model, tok, ids, max_new_tokens)
+    anat = anatomy(model)
+    with lock, ablate(model, heads=change.heads, neurons=change.neurons):
+        model_text = _generate(model, tok, ids, max_new_tokens, change.edit)
         full = ids + tok(model_text, add_special_tokens=False)["input_ids"]
-        att = attention(model, torch.tensor([full]))[:, 0].numpy() if draw else None
+        seq = torch.tensor([full])
+        att = attention(model, seq)[:, 0].numpy() if draw else None
+        probs = None
+        if lens and len(full) > len(ids):
+            lp = next_token_logprobs(logit_lens(model, seq), seq)  # (L + 1, 1, T - 1)
+            probs = lp[:, 0, len(ids) - 1:].exp().numpy()
+    tried = []
+    if effects:
+        for layer in range(anat.n_layer):
+            for h in range(anat.n_head):
+                with lock, ablate(model, heads=(*change.heads, (layer, h)), neurons=change.neurons):
+                    text = _generate(model, tok, ids, max_new_tokens, change.edit)
+                tried.append(HeadEffect(layer, h, text, _right(world, rules, text)))
     names = [*world.outputs, *world.summary]
     fields = [Field(n, r, m) for n, r, m in zip(names, _fields(world, rules), _fields(world, model_text),
                                                   strict=True)]
     tokens = [tok.decode([i]).replace("\n", "\\n") or "<bos>" for i in full]
-    return Answer(inputs, rules, model_text, fields, att, tokens)
+    return Answer(inputs, rules, model_text, fields, att, tokens, probs, tokens[len(ids):], tuple(tried))

@@ -164,3 +164,50 @@ def test_a_prompt_outside_the_models_vocabulary_is_a_message(lab):
     client, run, _ = lab
     r = client.post(f"/play/{run.id}/answer", data={"prompt": "1,0,1,0,1 do(newA=1)"}, headers=HX)
     assert r.status_code == 200 and "not in the model's vocabulary" in r.text
+
+
+def test_neurons_edits_lens_and_head_effects(lab):
+    from reasonlab.interp import WeightEdit
+
+    client, run, path = lab
+    model, tok = load_pretrained(path / "final")
+    ids = text_ids(tok, "1,0,1,0,1")
+    form = {"inputs": "1,0,1,0,1", "neurons": "0:3, 1:17, 1:40"}
+    text = client.post(f"/play/{run.id}/answer", data=form, headers=HX).text
+    with ablate(model, neurons=[(0, 3), (1, 17), (1, 40)]):
+        want = edited_generate(model, tok, ids, [], 32)[0]
+    assert f'<span id="model-text">{want!r}</span>' in text
+    edit = {
+        "inputs": "1,0,1,0,1",
+        "edit_target": "transformer.h.0.attn.c_attn.weight[:, 0:64]",
+        "edit_op": "zero",
+        "edit_step": "2",
+    }
+    text = client.post(f"/play/{run.id}/answer", data=edit, headers=HX).text
+    edited = edited_generate(model, tok, ids, [WeightEdit(edit["edit_target"], "zero", 1.0, 2)], 32)[1]
+    assert f'<span id="model-text">{edited!r}</span>' in text
+    shown = client.post(
+        f"/play/{run.id}/answer", data={"inputs": "1,0,1,0,1", "lens": "on", "effects": "on"}, headers=HX
+    ).text
+    assert 'class="lens"' in shown and shown.count("<svg") == 1
+    table = {(int(a), int(b)): t for a, b, t in re.findall(r"<td>L(\d)H(\d)</td>\s*<td>(.*?)</td>", shown)}
+    assert sorted(table) == [(0, 0), (0, 1), (1, 0), (1, 1)]
+    for head, got in table.items():
+        with ablate(model, heads=[head]):
+            assert got == repr(edited_generate(model, tok, ids, [], 32)[0])
+
+
+@pytest.mark.parametrize(
+    "form, message",
+    [
+        ({"neurons": "0-3"}, "layer:neuron pairs"),
+        ({"neurons": "0:999"}, "the MLPs have neurons"),
+        ({"edit_target": "nope.weight"}, "not a parameter"),
+        ({"edit_target": "lm_head.weight", "edit_op": "melt"}, "choose from flip"),
+        ({"edit_target": "lm_head.weight", "edit_value": "big"}, "give a number"),
+    ],
+)
+def test_bad_manipulations_are_a_message(lab, form, message):
+    client, run, _ = lab
+    r = client.post(f"/play/{run.id}/answer", data={"inputs": "1,0,1,0,1", **form}, headers=HX)
+    assert r.status_code == 200 and message in r.text and 'id="answer"' in r.text
