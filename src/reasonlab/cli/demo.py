@@ -150,4 +150,5 @@ def demo(
     console.print("\nTry next:  reasonlab causal sample-model --nodes 10 --states 3 --seed 7 -o model.json"
                   '\n           reasonlab causal query model.json "P(v2 | do(v3=1), v0=0)"'
                   "\n           reasonlab experiment run spo_vs_drgrpo --jobs 2   # the full experiment"
-                  "\n           reasonlab experiment run heldout --dry-run       # every command it runs")
+                  "\n           reasonlab experiment run heldout --dry-run       # every command it runs"
+                  "\n           reasonlab serve experiments/                     # the lab over these runs")
