@@ -50,6 +50,7 @@ from fasthtml.common import (
     to_xml,
 )
 from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
@@ -390,9 +391,12 @@ def build_app(catalog: Catalog) -> FastHTML:
         form = await request.form()
         inputs = form.get("prompt") or form.get("inputs") or _bits(form, len(world.inputs))
         change = _change(form, model.config.num_hidden_layers, model.config.num_attention_heads)
-        a = answer(model, tok, lock, world, str(inputs), draw=bool(form.get("attention")), change=change,
-                   lens=bool(form.get("lens")), effects=bool(form.get("effects")))
-        view = _answer_view(a)
+        def work():  # off the event loop: other requests go on while the model answers
+            return _answer_view(answer(model, tok, lock, world, str(inputs), draw=bool(form.get("attention")),
+                                       change=change, lens=bool(form.get("lens")),
+                                       effects=bool(form.get("effects"))))
+
+        view = await run_in_threadpool(work)
         return HTMLResponse(to_xml(view)) if request.headers.get("HX-Request") else _page("answer", view)
 
     @app.route("/questions")
@@ -516,6 +520,7 @@ def build_app(catalog: Catalog) -> FastHTML:
     async def compare_page(request: Request):
         runs = [catalog.run(i) for i in request.query_params.getlist("ids")]
         names = ", ".join(r.name for r in runs)
-        return _page("compare runs", P(names), *_compare_view(runs), P(A("all runs", href="/")))
+        parts = await run_in_threadpool(_compare_view, runs)
+        return _page("compare runs", P(names), *parts, P(A("all runs", href="/")))
 
     return app
