@@ -49,9 +49,9 @@ def test_verl_parquet_and_reward(dataset):
     assert row["extra_info"]["id"] == src["id"] and row["extra_info"]["query"] == src["meta"]["query"]
     for r, s in zip(rows, source, strict=True):
         assert compute_score(r["data_source"], s["completion"], r["reward_model"]["ground_truth"],
-                             r["extra_info"]) == 1.0
+                             r["extra_info"])["score"] == 1.0
         assert compute_score(r["data_source"], "ANSWER: [0.5, 0.4]", r["reward_model"]["ground_truth"],
-                             r["extra_info"]) == 0.0
+                             r["extra_info"])["score"] == 0.0
 
 
 def test_verl_rows_carry_the_answer_key_and_old_exports_still_score(dataset):
@@ -66,9 +66,9 @@ def test_verl_rows_carry_the_answer_key_and_old_exports_still_score(dataset):
         old = {k: v for k, v in r["extra_info"].items() if k != "answer_key"}
         old |= {"answer_format": key["format"], "reward": "soft", "tolerance": key["tolerance"]}
         truth = r["reward_model"]["ground_truth"]
-        assert compute_score(r["data_source"], f"ANSWER {truth}", truth, old) == 1.0
-        assert compute_score(r["data_source"], "ANSWER [0.5, 0.4]", truth, old) == pytest.approx(0.1)
-        assert compute_score(r["data_source"], "ANSWER [0.5, 0.4]", truth, r["extra_info"]) == 0.0
+        assert compute_score(r["data_source"], f"ANSWER {truth}", truth, old)["score"] == 1.0
+        assert compute_score(r["data_source"], "ANSWER [0.5, 0.4]", truth, old)["score"] == pytest.approx(0.1)
+        assert compute_score(r["data_source"], "ANSWER [0.5, 0.4]", truth, r["extra_info"])["score"] == 0.0
 
 
 def test_first_is_a_seeded_shuffle_and_bins_filter(dataset, tmp_path):
