@@ -30,6 +30,11 @@ def hx(target: str) -> dict:
     return {"HX-Request": "true", "HX-Target": target}
 
 
+def _dataset(client, name: str, train: int) -> None:
+    data = {"world": TINY, "name": name, "train": str(train), "dev": "10", "test": "10", "omit": ""}
+    assert "wrote" in client.post("/rules/generate", data=data, headers=hx("generated")).text
+
+
 @pytest.fixture
 def lab(tmp_path):
     catalog = Catalog([tmp_path])
@@ -87,11 +92,7 @@ def test_generate_then_train_then_play(lab):
 
 def test_a_run_can_be_stopped(lab):
     client, catalog, root = lab
-    client.post(
-        "/rules/generate",
-        data={"world": TINY, "name": "t2", "train": "200", "dev": "10", "test": "10", "omit": ""},
-        headers=hx("generated"),
-    )
+    _dataset(client, "t2", 200)
     client.post("/train/start", data={"data": "t2", "run": "long", "steps": "100000"}, headers=hx("training"))
     deadline = time.monotonic() + 60
     while "step 0 of" in client.get("/train/status/j0", headers=hx("training")).text:
@@ -147,11 +148,7 @@ def test_bad_fields_are_one_message(lab, route, data, message):
 
 def test_bad_training_fields(lab):
     client, _, _ = lab
-    client.post(
-        "/rules/generate",
-        data={"world": TINY, "name": "t3", "train": "50", "dev": "5", "test": "5", "omit": ""},
-        headers=hx("generated"),
-    )
+    _dataset(client, "t3", 50)
     for steps, message in (("x", "max_steps"), ("0", "max_steps")):
         r = client.post(
             "/train/start", data={"data": "t3", "run": "r", "steps": steps}, headers=hx("training")
