@@ -71,9 +71,9 @@ def _with_completion(model, tok, ids: list[int], n: int):
     """The prompt and its greedy completion as one ``(1, T)`` tensor, and the prompt length."""
     import torch
 
-    from ..interp import edited_generate
+    from ..interp import greedy
 
-    text, _ = edited_generate(model, tok, ids, [], n)
+    text = greedy(model, tok, torch.tensor([ids]), n)[0]
     full = ids + tok(text, add_special_tokens=False)["input_ids"]
     return torch.tensor([full]), len(ids), text
 

@@ -11,11 +11,12 @@ architecture onto the parts the probes need; the other modules hold one probe ea
 from .ablation import AblationEffect, ablate, ablation_effects, mean_activations
 from .activations import Activations, attention, logit_lens, record
 from .anatomy import Anatomy, anatomy
+from .decode import greedy
 from .edits import WeightEdit, edited_generate
 from .patching import patch_matrix, patched_logits
 
 __all__ = [
     "AblationEffect", "Activations", "Anatomy", "WeightEdit", "ablate", "ablation_effects",
-    "anatomy", "attention", "edited_generate", "logit_lens", "mean_activations", "patch_matrix",
+    "anatomy", "attention", "edited_generate", "greedy", "logit_lens", "mean_activations", "patch_matrix",
     "patched_logits", "record",
 ]

@@ -19,6 +19,7 @@ from ..models.encoding import left_pad
 from ..tasks import Example
 from .activations import record
 from .anatomy import anatomy, check_layer
+from .decode import greedy
 from .hooks import Hook, first, hooked, with_first
 
 
@@ -49,14 +50,6 @@ def patched_logits(model: nn.Module, ids_a: torch.Tensor, ids_b: torch.Tensor, l
         return model(input_ids=ids_a).logits
 
 
-@torch.no_grad()
-def _greedy(model, tok, ids: torch.Tensor, max_new_tokens: int) -> list[str]:
-    seqs = model.generate(input_ids=ids, attention_mask=torch.ones_like(ids), do_sample=False,
-                          max_new_tokens=max_new_tokens, pad_token_id=tok.pad_token_id,
-                          eos_token_id=tok.eos_token_id)
-    return tok.batch_decode(seqs[:, ids.shape[1]:], skip_special_tokens=True)
-
-
 def moved(patched: str, own: str, source: str) -> float:
     """Of the characters where ``own`` (a's clean output) and ``source`` (b's) differ, the share
     the patched run writes as b's (1.0: a now says what b says; 0.0: nothing moved). Equal
@@ -77,7 +70,7 @@ def patch_matrix(model: nn.Module, tok, examples: Sequence[Example], layer: int,
     ids, mask = left_pad(tok, examples)
     if not bool(mask.all()):
         raise ConfigError("patch_matrix needs prompts of one length (boolean-world inputs are)")
-    clean = _greedy(model, tok, ids, max_new_tokens)
+    clean = greedy(model, tok, ids, max_new_tokens)
     a = anatomy(model)
     check_layer(a, layer)
     source = record(model, ids).residual[layer + 1]  # (N, T, d)
@@ -86,6 +79,6 @@ def patch_matrix(model: nn.Module, tok, examples: Sequence[Example], layer: int,
     for b in range(n):
         hook = _patch_hook(source[b : b + 1], positions, ids.shape[1])
         with hooked([Hook(a.blocks[layer], hook)]):
-            texts = _greedy(model, tok, ids, max_new_tokens)
+            texts = greedy(model, tok, ids, max_new_tokens)
         m[:, b] = torch.tensor([moved(t, clean[a], clean[b]) for a, t in enumerate(texts)])
     return m, clean

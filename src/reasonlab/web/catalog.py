@@ -62,13 +62,21 @@ def find_runs(paths: Sequence[Path]) -> list[Path]:
 class Catalog:
     roots: list[Path]
     _models: dict[str, tuple] = field(default_factory=dict)
+    _seen: dict[str, Path] = field(default_factory=dict)  # run id -> folder, from the last listing
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def runs(self) -> list[Run]:
         """Found anew each call, so a run started after the server shows up."""
-        return [Run(hashlib.sha1(str(p).encode()).hexdigest()[:10], p) for p in find_runs(self.roots)]
+        runs = [Run(hashlib.sha1(str(p).encode()).hexdigest()[:10], p) for p in find_runs(self.roots)]
+        self._seen.update({r.id: r.path for r in runs})
+        return runs
 
     def run(self, run_id: str) -> Run:
+        """The run of ``run_id``: from the last listing while its folder is still a run (each
+        playground answer asks), else found by listing again."""
+        known = self._seen.get(run_id)
+        if known is not None and (known / "metrics.jsonl").is_file():
+            return Run(run_id, known)
         for r in self.runs():
             if r.id == run_id:
                 return r

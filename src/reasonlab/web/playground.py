@@ -16,7 +16,7 @@ import torch
 from pydantic import ValidationError
 
 from ..config import ConfigError
-from ..interp import WeightEdit, ablate, anatomy, attention, edited_generate, logit_lens
+from ..interp import WeightEdit, ablate, anatomy, attention, edited_generate, greedy, logit_lens
 from ..interp.activations import next_token_logprobs
 from ..models.encoding import text_ids
 from ..tasks.boolean_world import BooleanWorldConfig, World, resolve_world
@@ -106,33 +106,25 @@ def _fields(world: World, text: str) -> list[int | None]:
     return [*_pad(outs or [], len(world.outputs)), *_pad(summary or [], len(world.summary))]
 
 
-@torch.no_grad()
-def _greedy(model, tok, ids: list[int], max_new_tokens: int) -> str:
-    x = torch.tensor([ids])
-    out = model.generate(input_ids=x, attention_mask=torch.ones_like(x), do_sample=False,
-                         max_new_tokens=max_new_tokens, pad_token_id=tok.pad_token_id,
-                         eos_token_id=tok.eos_token_id)
-    return tok.decode(out[0, len(ids):], skip_special_tokens=True)
-
-
 def _right(world: World, rules: str, text: str) -> int:
     return sum(a == b for a, b in zip(_fields(world, rules), _fields(world, text), strict=True))
 
 
 def _generate(model, tok, ids: list[int], n: int, edit: WeightEdit | None) -> str:
-    return edited_generate(model, tok, ids, [edit], n)[1] if edit else _greedy(model, tok, ids, n)
+    if edit:
+        return edited_generate(model, tok, ids, [edit], n)[1]
+    return greedy(model, tok, torch.tensor([ids]), n)[0]
 
 
-def answer(model, tok, lock, world: World, inputs: str, heads: Sequence[tuple[int, int]] = (),
-           max_new_tokens: int = 32, draw: bool = True, change: Manipulation | None = None,
-           lens: bool = False, effects: bool = False) -> Answer:
+def answer(model, tok, lock, world: World, inputs: str, max_new_tokens: int = 32, draw: bool = True,
+           change: Manipulation | None = None, lens: bool = False, effects: bool = False) -> Answer:
     """The rules' and the model's answers for ``inputs``, a prompt on any rung
     (``'1,0,1,0,1'``, ``'1,0,1,0,1 do(newB=0)'``, ``'1,0,1,0,1 -> 0,1,0,1 do(newB=0)'``), under
-    ``change`` (``heads``: a shortcut for its ablated heads). ``draw``: the attention pattern
+    ``change`` (nothing changed by default). ``draw``: the attention pattern
     over input and answer; ``lens``: the logit lens over the answer; ``effects``: the answer with
     each head ablated in turn (on top of ``change``). Attention and lens read the ablated model
     without the weight edit."""
-    change = change or Manipulation(heads=tuple(heads))
+    change = change or Manipulation()
     rules = prompt_answer(world, inputs)
     ids = text_ids(tok, inputs)
     anat = anatomy(model)

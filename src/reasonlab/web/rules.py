@@ -22,10 +22,7 @@ NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 
 def world_text(world: World = SEED_WORLD) -> str:
-    noise = {"noise": list(world.noise)} if world.noise else {}
-    data = {"name": world.name, "inputs": list(world.inputs), **noise, "rules": dict(world.rules),
-            "summary": list(world.summary)}
-    return yaml.safe_dump(data, sort_keys=False)
+    return yaml.safe_dump(world.to_dict(), sort_keys=False)
 
 
 def check(text: str) -> World:
@@ -62,8 +59,6 @@ def generate(text: str, root: Path, name: str, sizes: dict[str, str],
     out = root / "data" / name
     if out.exists():
         raise ConfigError(f"dataset name = {name!r}: {out} already exists; pick another name")
-    data = {"name": world.name, "inputs": list(world.inputs), "noise": list(world.noise),
-            "rules": dict(world.rules), "summary": list(world.summary), "separator": world.separator}
-    cfg = validate(BooleanWorldConfig, {"task": "boolean_world", "world": data, "sizes": sizes, "omit": omit},
-                   "dataset form")
+    spec = {"task": "boolean_world", "world": world.to_dict(), "sizes": sizes, "omit": omit}
+    cfg = validate(BooleanWorldConfig, spec, "dataset form")
     return out, generate_dataset(cfg, out, progress=Progress(disable=True))

@@ -36,8 +36,12 @@ class _Watch(Callback):
 
     def on_step(self, info: StepInfo, control: Control) -> None:
         self.job.step = info.step
-        self.job.rows.append({"step": info.step, **{k: v for k, v in info.metrics.items()
-                                                    if isinstance(v, (int, float))}})
+        row = {"step": info.step, **{k: v for k, v in info.metrics.items() if isinstance(v, (int, float))}}
+        rows = self.job.rows
+        if rows and rows[-1]["step"] == info.step:  # an eval after its step: the same row, grown
+            rows[-1] = row
+        else:
+            rows.append(row)
         if self.job.stop.is_set():
             control.request_stop("stopped from the web lab")
 

@@ -159,3 +159,15 @@ def test_bad_training_fields(lab):
     )
     assert "name" in r.text and 'class="error"' in r.text
     assert client.get("/train/status/j9", headers=hx("training")).text.count("no such job") == 1
+
+
+def test_an_eval_grows_its_steps_row_instead_of_adding_one(tmp_path):
+    from reasonlab.train.callbacks import Control, StepInfo
+    from reasonlab.web.training import Job, _Watch
+
+    job = Job("j0", tmp_path, 2)
+    watch = _Watch(job)
+    watch.on_step(StepInfo(1, 2, None, None, {"train/loss": 1.5}), Control())
+    watch.on_step(StepInfo(2, 2, None, None, {"train/loss": 1.0}), Control())
+    watch.on_eval(StepInfo(2, 2, None, None, {"train/loss": 1.0, "eval/dev/exact": 0.5}), Control())
+    assert job.rows == [{"step": 1, "train/loss": 1.5}, {"step": 2, "train/loss": 1.0, "eval/dev/exact": 0.5}]
